@@ -1,0 +1,1 @@
+"""Email front: outbound drafts, inbound replies, and reading what a reply says."""
