@@ -1,0 +1,27 @@
+"""Deadlines as a person reads them: in their timezone and language (arrow's locales)."""
+
+from datetime import datetime
+
+import arrow
+
+from consultation.vocabulary import Language
+
+_FORMATS = {
+    Language.ES: "dddd D [de] MMMM [de] YYYY, HH:mm",
+    Language.EN: "dddd D MMMM YYYY, HH:mm",
+}
+_TIME_OF = {Language.ES: "hora de {place}", Language.EN: "{place} time"}
+
+
+def render_deadline(deadline: datetime, *, timezone: str, language: Language) -> str:
+    """E.g. ``martes 29 de diciembre de 2026, 23:59 (hora de Santo Domingo, UTC-04:00)``."""
+    local = arrow.get(deadline).to(timezone)
+    place = timezone.rsplit("/", 1)[-1].replace("_", " ")
+    when = local.format(_FORMATS[language], locale=language.value)
+    zone = _TIME_OF[language].format(place=place)
+    return f"{when} ({zone}, UTC{local.format('ZZ')})"
+
+
+def render_relative(deadline: datetime, *, now: datetime, language: Language) -> str:
+    """E.g. ``en 3 días`` / ``in 3 days`` / ``hace 2 horas``."""
+    return arrow.get(deadline).humanize(arrow.get(now), locale=language.value)

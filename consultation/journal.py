@@ -1,0 +1,77 @@
+"""The audit trail and the outbox: every accepted move writes both in the caller's transaction."""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.tables import ContactRow, EventRow, OutboxRow
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    consultation_id: str | None,
+    kind: str,
+    actor: str,
+    at: datetime,
+    payload: Mapping[str, Any] | None = None,
+    inbound_id: int | None = None,
+) -> EventRow:
+    row = EventRow(
+        consultation_id=consultation_id,
+        at=at,
+        actor=actor,
+        kind=kind,
+        payload=dict(payload or {}),
+        inbound_id=inbound_id,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def queue_emails(
+    session: AsyncSession,
+    *,
+    kind: str,
+    contacts: Iterable[ContactRow],
+    consultation_id: str | None,
+    at: datetime,
+    key: str,
+    payload: Mapping[str, Any] | None = None,
+) -> int:
+    """One message per contact, in the contact's language; ``key`` makes each notice unique.
+
+    A notice already queued with the same key is skipped, so a retried move never says
+    anything twice. Returns how many were queued.
+    """
+    queued = 0
+    for contact in contacts:
+        assert contact.id is not None
+        dedupe = f"email:{kind}:{key}:contact-{contact.id}"
+        if await _exists(session, dedupe):
+            continue
+        session.add(
+            OutboxRow(
+                dedupe_key=dedupe,
+                created_at=at,
+                channel="email",
+                kind=kind,
+                consultation_id=consultation_id,
+                contact_id=contact.id,
+                language=contact.language,
+                payload=dict(payload or {}),
+                next_attempt_at=at,
+            )
+        )
+        queued += 1
+    await session.flush()
+    return queued
+
+
+async def _exists(session: AsyncSession, dedupe: str) -> bool:
+    query = select(OutboxRow.id).where(OutboxRow.dedupe_key == dedupe)
+    return (await session.exec(query)).first() is not None

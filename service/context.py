@@ -1,0 +1,28 @@
+"""What a command needs, built once from settings: the database and the time source."""
+
+from dataclasses import dataclass
+
+from consultation.timesource import SystemTime, TimeSource
+from service.settings import Settings
+from store.database import Database
+from store.migrate import upgrade
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    time: TimeSource
+
+    def database(self) -> Database:
+        return Database(self.settings.db.url, echo=self.settings.db.echo)
+
+
+def default_context() -> AppContext:
+    return AppContext(settings=Settings(), time=SystemTime())
+
+
+async def open_database(context: AppContext) -> Database:
+    """Every command runs on an up-to-date schema (migrations are idempotent)."""
+    db = context.database()
+    await upgrade(db)
+    return db

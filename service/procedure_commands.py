@@ -1,0 +1,337 @@
+"""Commands for the PPT and the ST: the lifecycle of a consultation, without Slack."""
+
+from pathlib import Path
+
+import click
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from consultation import answers, closing, distribution, drafting
+from consultation.answers import Answer, ProposedChange
+from consultation.lifecycle import OPEN_STATES
+from consultation.moves import load
+from consultation.status import consultation_status
+from consultation.vocabulary import AmendmentAction, Kind, PositionValue, SilenceRule, TroikaStatus
+from service.cli_support import (
+    app,
+    in_transaction,
+    language,
+    move,
+    now,
+    read_text,
+    run,
+    templates,
+)
+from service.presenting import history_text, status_text
+from store import queries
+
+_TEXT = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command()
+@click.option("--title", required=True, help="Title in Spanish (or the only title).")
+@click.option("--title-en", default="", help="Title in English.")
+@click.option(
+    "--text", "text_es", type=_TEXT, help="Text in Spanish: paragraphs separated by blank lines."
+)
+@click.option("--text-en", type=_TEXT, help="Text in English, paragraph for paragraph.")
+@click.option("--urgent", is_flag=True, help="Urgent procedure: 3 business days instead of 5.")
+@click.option(
+    "--silence",
+    type=click.Choice([r.value for r in SilenceRule]),
+    default=SilenceRule.NO_OBJECTION.value,
+    show_default=True,
+    help="What silence means at the deadline.",
+)
+@click.pass_context
+def new(
+    ctx: click.Context,
+    title: str,
+    title_en: str,
+    text_es: Path | None,
+    text_en: Path | None,
+    urgent: bool,
+    silence: str,
+) -> None:
+    """Open a draft consultation (it goes nowhere until `troika`)."""
+    draft = drafting.Draft(
+        title_es=title,
+        title_en=title_en,
+        text=read_text(text_es, text_en),
+        kind=Kind.URGENT if urgent else Kind.STANDARD,
+        silence=SilenceRule(silence),
+    )
+    row = run(in_transaction(app(ctx), lambda s: drafting.open_draft(s, draft, move(ctx))))
+    click.echo(f"{row.id} opened as a draft ({draft.text.paragraph_count} paragraphs).")
+
+
+@click.command()
+@click.argument("consultation_id")
+@click.pass_context
+def troika(ctx: click.Context, consultation_id: str) -> None:
+    """Put the draft to the Troika for its preliminary reaction."""
+    round_ = run(
+        in_transaction(app(ctx), lambda s: drafting.submit_to_troika(s, consultation_id, move(ctx)))
+    )
+    click.echo(f"{consultation_id.upper()} sent to the Troika (round {round_}).")
+
+
+@click.command("troika-answer")
+@click.argument("consultation_id")
+@click.option("--country", required=True, help="The Troika country answering, e.g. MX.")
+@click.option("--approve", is_flag=True, help="The country agrees with the draft.")
+@click.option("--changes", metavar="COMMENT", help="The country asks for changes (say which).")
+@click.pass_context
+def troika_answer(
+    ctx: click.Context, consultation_id: str, country: str, approve: bool, changes: str | None
+) -> None:
+    """Record a Troika country's answer."""
+    if approve == bool(changes):
+        raise click.UsageError("give exactly one of --approve or --changes COMMENT")
+    outcome = run(
+        in_transaction(
+            app(ctx),
+            lambda s: drafting.answer_troika(
+                s,
+                consultation_id,
+                country=country,
+                approve=approve,
+                comment=changes,
+                move=move(ctx),
+            ),
+        )
+    )
+    follow_up = {
+        TroikaStatus.APPROVED: "The Troika agrees: `consulta send` distributes it to all members.",
+        TroikaStatus.CHANGES_REQUESTED: "Changes requested: the consultation is back to draft.",
+        TroikaStatus.PENDING: "Waiting for the rest of the Troika.",
+    }
+    click.echo(f"Recorded {country.upper()}'s answer. {follow_up[outcome]}")
+
+
+@click.command()
+@click.argument("consultation_id")
+@click.pass_context
+def send(ctx: click.Context, consultation_id: str) -> None:
+    """Distribute to all member countries; the clock starts."""
+    version = run(
+        in_transaction(app(ctx), lambda s: distribution.send(s, consultation_id, move(ctx)))
+    )
+    assert version.deadline_at is not None
+    click.echo(
+        f"{consultation_id.upper()} v1 sent to all members; "
+        f"deadline {version.deadline_at.isoformat()}."
+    )
+
+
+@click.command()
+@click.argument("consultation_id")
+@click.option("--text", "text_es", type=_TEXT, help="Revised text in Spanish.")
+@click.option("--text-en", type=_TEXT, help="Revised text in English.")
+@click.option("--note", default="", help="What changed, for the members.")
+@click.option(
+    "--incorporated",
+    metavar="IDS",
+    help="Amendment ids taken up, e.g. 3,7 (default: those whose text appears in the new version).",
+)
+@click.pass_context
+def revise(
+    ctx: click.Context,
+    consultation_id: str,
+    text_es: Path | None,
+    text_en: Path | None,
+    note: str,
+    incorporated: str | None,
+) -> None:
+    """Send a revised text to all members; every country is pending again and the clock restarts."""
+    text = read_text(text_es, text_en)
+    taken = (
+        {int(part) for part in incorporated.split(",") if part.strip()} if incorporated else None
+    )
+    version = run(
+        in_transaction(
+            app(ctx),
+            lambda s: distribution.revise(
+                s, consultation_id, text, move(ctx), note=note, incorporated=taken
+            ),
+        )
+    )
+    if version.deadline_at is None:
+        click.echo(f"{consultation_id.upper()}: draft text replaced.")
+    else:
+        click.echo(
+            f"{consultation_id.upper()} v{version.number} sent to all members; "
+            f"deadline {version.deadline_at.isoformat()}."
+        )
+
+
+@click.command()
+@click.argument("consultation_id")
+@click.option("--days", type=click.IntRange(min=1), required=True, help="Business days to add.")
+@click.pass_context
+def extend(ctx: click.Context, consultation_id: str, days: int) -> None:
+    """Extend the deadline by N business days."""
+    version = run(
+        in_transaction(app(ctx), lambda s: distribution.extend(s, consultation_id, days, move(ctx)))
+    )
+    assert version.deadline_at is not None
+    click.echo(f"{consultation_id.upper()}: new deadline {version.deadline_at.isoformat()}.")
+
+
+@click.command()
+@click.argument("consultation_id")
+@click.option("--country", required=True, help="Member country answering, e.g. GT.")
+@click.option(
+    "--position", type=click.Choice([p.value for p in PositionValue]), help="Its position."
+)
+@click.option(
+    "--replace",
+    "replaces",
+    nargs=2,
+    multiple=True,
+    metavar="N TEXT",
+    help="Paragraph N becomes TEXT.",
+)
+@click.option(
+    "--delete", "deletes", type=int, multiple=True, metavar="N", help="Delete paragraph N."
+)
+@click.option(
+    "--insert-after",
+    "inserts",
+    nargs=2,
+    multiple=True,
+    metavar="N TEXT",
+    help="New paragraph after N (0: first).",
+)
+@click.option("--extension", is_flag=True, help="The country asks for more time.")
+@click.option("--note", help="Where the answer came from (note verbale, call…).")
+@click.pass_context
+def record(
+    ctx: click.Context,
+    consultation_id: str,
+    country: str,
+    position: str | None,
+    replaces: tuple[tuple[str, str], ...],
+    deletes: tuple[int, ...],
+    inserts: tuple[tuple[str, str], ...],
+    extension: bool,
+    note: str | None,
+) -> None:
+    """Record a member's answer received outside email (a note verbale, a call)."""
+    changes = [ProposedChange(AmendmentAction.REPLACE, _number(n), t) for n, t in replaces]
+    changes += [ProposedChange(AmendmentAction.DELETE, n) for n in deletes]
+    changes += [ProposedChange(AmendmentAction.INSERT_AFTER, _number(n), t) for n, t in inserts]
+
+    async def work(session: AsyncSession) -> int:
+        row = await load(session, consultation_id)
+        answer = Answer(
+            country=country,
+            version=row.current_version,
+            position=PositionValue(position) if position else None,
+            amendments=tuple(changes),
+            extension_requested=extension,
+            note=note,
+        )
+        await answers.record_answer(session, row.id, answer, move(ctx))
+        return row.current_version
+
+    version = run(in_transaction(app(ctx), work))
+    click.echo(f"Recorded {country.upper()}'s answer on {consultation_id.upper()} v{version}.")
+
+
+@click.command()
+@click.argument("consultation_id", required=False)
+@click.pass_context
+def status(ctx: click.Context, consultation_id: str | None) -> None:
+    """Where a consultation stands (all open ones without an id)."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        if consultation_id:
+            ids = [consultation_id]
+        else:
+            open_states = [s.value for s in OPEN_STATES]
+            ids = [c.id for c in await queries.consultations(session, states=open_states)]
+        views = [await consultation_status(session, i, now=now(ctx)) for i in ids]
+        return [status_text(templates(), v, language(ctx)) for v in views]
+
+    boards = run(in_transaction(app(ctx), work))
+    click.echo("\n".join(boards) if boards else "No open consultations.")
+
+
+@click.command()
+@click.argument("consultation_id")
+@click.pass_context
+def conclude(ctx: click.Context, consultation_id: str) -> None:
+    """Conclude with consensus; the members are sent the results."""
+    view = run(in_transaction(app(ctx), lambda s: closing.conclude(s, consultation_id, move(ctx))))
+    click.echo(
+        f"{view.consultation.id} concluded: {view.result.outcome.value}. "
+        "Results queued for all members."
+    )
+
+
+@click.command()
+@click.argument("consultation_id")
+@click.option("--reason", default="", help="Why, for the record and the members.")
+@click.pass_context
+def withdraw(ctx: click.Context, consultation_id: str, reason: str) -> None:
+    """Withdraw the consultation."""
+    run(
+        in_transaction(
+            app(ctx), lambda s: closing.withdraw(s, consultation_id, move(ctx), reason=reason)
+        )
+    )
+    click.echo(f"{consultation_id.upper()} withdrawn.")
+
+
+@click.command()
+@click.pass_context
+def tick(ctx: click.Context) -> None:
+    """Tally every consultation whose deadline has passed (the scheduler does this on its own)."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        done = []
+        for row in await queries.consultations(session, states=["consulting"]):
+            view = await consultation_status(session, row.id, now=now(ctx))
+            if view.deadline_passed:
+                tallied = await closing.tally_at_deadline(session, row.id, move(ctx))
+                done.append(f"{row.id}: {tallied.result.outcome.value}")
+        return done
+
+    done = run(in_transaction(app(ctx), work))
+    click.echo("\n".join(done) if done else "No deadline has been reached.")
+
+
+@click.command()
+@click.argument("consultation_id")
+@click.pass_context
+def history(ctx: click.Context, consultation_id: str) -> None:
+    """The consultation's audit trail, oldest first."""
+
+    async def work(session: AsyncSession) -> str:
+        row = await load(session, consultation_id)
+        events = await queries.events(session, row.id)
+        return history_text(templates(), events, timezone=row.timezone, language=language(ctx))
+
+    click.echo(run(in_transaction(app(ctx), work)), nl=False)
+
+
+def _number(text: str) -> int:
+    if not text.strip().isdigit():
+        raise click.BadParameter(f"{text!r} is not a paragraph number")
+    return int(text)
+
+
+COMMANDS = [
+    new,
+    troika,
+    troika_answer,
+    send,
+    revise,
+    extend,
+    record,
+    status,
+    conclude,
+    withdraw,
+    tick,
+    history,
+]

@@ -1,0 +1,170 @@
+"""Read queries shared by the use cases and the fronts; no rules, only data access."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.tables import (
+    AmendmentRow,
+    ConsultationRow,
+    ContactEmailRow,
+    ContactRoleRow,
+    ContactRow,
+    CountryRow,
+    EventRow,
+    OrganisationRow,
+    PositionRow,
+    PresidencyRow,
+    TroikaReviewRow,
+    VersionRow,
+)
+
+
+async def consultation(
+    session: AsyncSession, consultation_id: str, *, for_update: bool = False
+) -> ConsultationRow | None:
+    query = select(ConsultationRow).where(ConsultationRow.id == consultation_id)
+    if for_update:  # serialises concurrent moves on one consultation (PostgreSQL row lock)
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def consultations(
+    session: AsyncSession, *, states: Sequence[str] = ()
+) -> list[ConsultationRow]:
+    query = select(ConsultationRow).order_by(col(ConsultationRow.created_at))
+    if states:
+        query = query.where(col(ConsultationRow.state).in_(states))
+    return list((await session.exec(query)).all())
+
+
+async def version(session: AsyncSession, consultation_id: str, number: int) -> VersionRow | None:
+    query = select(VersionRow).where(
+        VersionRow.consultation_id == consultation_id, VersionRow.number == number
+    )
+    return (await session.exec(query)).first()
+
+
+async def versions(session: AsyncSession, consultation_id: str) -> list[VersionRow]:
+    query = (
+        select(VersionRow)
+        .where(VersionRow.consultation_id == consultation_id)
+        .order_by(col(VersionRow.number))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def countries(session: AsyncSession, *, status: str | None = None) -> list[CountryRow]:
+    query = select(CountryRow).order_by(col(CountryRow.code))
+    if status:
+        query = query.where(CountryRow.status == status)
+    return list((await session.exec(query)).all())
+
+
+async def organisations(session: AsyncSession) -> list[OrganisationRow]:
+    return list(
+        (await session.exec(select(OrganisationRow).order_by(col(OrganisationRow.code)))).all()
+    )
+
+
+async def presidency(session: AsyncSession) -> PresidencyRow | None:
+    return await session.get(PresidencyRow, 1)
+
+
+async def contacts_with_role(
+    session: AsyncSession, role: str, *, party: str | None = None, active_only: bool = True
+) -> list[ContactRow]:
+    query = (
+        select(ContactRow)
+        .join(ContactRoleRow, col(ContactRoleRow.contact_id) == col(ContactRow.id))
+        .where(ContactRoleRow.role == role)
+        .order_by(col(ContactRow.id))
+    )
+    if party is not None:
+        query = query.where(ContactRoleRow.party == party)
+    if active_only:
+        query = query.where(col(ContactRow.active).is_(True))
+    return list((await session.exec(query.distinct())).all())
+
+
+async def contact_by_email(session: AsyncSession, address: str) -> ContactRow | None:
+    row = await session.get(ContactEmailRow, address.strip().lower())
+    return await session.get(ContactRow, row.contact_id) if row else None
+
+
+async def contact_by_slack(session: AsyncSession, slack_user_id: str) -> ContactRow | None:
+    query = select(ContactRow).where(ContactRow.slack_user_id == slack_user_id)
+    return (await session.exec(query)).first()
+
+
+async def emails_of(session: AsyncSession, contact_id: int) -> list[ContactEmailRow]:
+    query = select(ContactEmailRow).where(ContactEmailRow.contact_id == contact_id)
+    return list((await session.exec(query.order_by(col(ContactEmailRow.address)))).all())
+
+
+async def roles_of(session: AsyncSession, contact_id: int) -> list[ContactRoleRow]:
+    query = select(ContactRoleRow).where(ContactRoleRow.contact_id == contact_id)
+    return list((await session.exec(query)).all())
+
+
+async def troika_reviews(
+    session: AsyncSession, consultation_id: str, round_: int
+) -> list[TroikaReviewRow]:
+    query = select(TroikaReviewRow).where(
+        TroikaReviewRow.consultation_id == consultation_id, TroikaReviewRow.round == round_
+    )
+    return list((await session.exec(query.order_by(col(TroikaReviewRow.id)))).all())
+
+
+async def latest_positions(
+    session: AsyncSession, consultation_id: str, version_number: int
+) -> dict[str, PositionRow]:
+    """Each country's latest stated position on a version: a new reply replaces the earlier one."""
+    query = (
+        select(PositionRow)
+        .where(
+            PositionRow.consultation_id == consultation_id, PositionRow.version == version_number
+        )
+        .where(col(PositionRow.value).is_not(None))
+        .order_by(col(PositionRow.id))
+    )
+    return {row.country: row for row in (await session.exec(query)).all()}
+
+
+async def extension_requests(
+    session: AsyncSession, consultation_id: str, version_number: int
+) -> set[str]:
+    query = select(PositionRow.country).where(
+        PositionRow.consultation_id == consultation_id,
+        PositionRow.version == version_number,
+        col(PositionRow.extension_requested).is_(True),
+    )
+    return set((await session.exec(query)).all())
+
+
+async def positions(session: AsyncSession, consultation_id: str) -> list[PositionRow]:
+    query = select(PositionRow).where(PositionRow.consultation_id == consultation_id)
+    return list((await session.exec(query.order_by(col(PositionRow.id)))).all())
+
+
+async def amendments_of(session: AsyncSession, position_ids: Sequence[int]) -> list[AmendmentRow]:
+    if not position_ids:
+        return []
+    query = select(AmendmentRow).where(col(AmendmentRow.position_id).in_(position_ids))
+    return list((await session.exec(query.order_by(col(AmendmentRow.id)))).all())
+
+
+async def amendments(session: AsyncSession, consultation_id: str) -> list[AmendmentRow]:
+    query = select(AmendmentRow).where(AmendmentRow.consultation_id == consultation_id)
+    return list((await session.exec(query.order_by(col(AmendmentRow.id)))).all())
+
+
+async def events(session: AsyncSession, consultation_id: str) -> list[EventRow]:
+    query = select(EventRow).where(EventRow.consultation_id == consultation_id)
+    return list((await session.exec(query.order_by(col(EventRow.id)))).all())
+
+
+async def count_consultations(session: AsyncSession) -> int:
+    return (await session.exec(select(func.count()).select_from(ConsultationRow))).one()
