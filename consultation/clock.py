@@ -72,14 +72,18 @@ def extended(deadline: datetime, days: int, *, calendar: str, timezone: str) -> 
 
 
 def business_days_left(now: datetime, deadline: datetime, *, calendar: str, timezone: str) -> int:
-    """Business days still open, today included when it is one: 1 on the deadline's own day."""
+    """Business days after today up to the deadline: N on distribution day, 0 on the last day.
+
+    Counting from tomorrow matches how the period is defined (day 0 is distribution day), so
+    a 5-day consultation reads "5 days left" the day it is sent.
+    """
+    day, last = _local(now, timezone).date(), _local(deadline, timezone).date()
     if now > deadline:
         return 0
-    day, last = _local(now, timezone).date(), _local(deadline, timezone).date()
     left = 0
-    while day <= last:
-        left += is_business_day(day, calendar)
+    while day < last:
         day += timedelta(days=1)
+        left += is_business_day(day, calendar)
     return left
 
 

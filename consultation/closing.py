@@ -46,7 +46,11 @@ async def tally_at_deadline(
 
 
 async def conclude(session: AsyncSession, consultation_id: str, move: Move) -> ConsultationStatus:
-    """Close with consensus; before the deadline only when every member answered, none objecting."""
+    """Close with consensus; before the deadline only when every member answered, none objecting.
+
+    The outcome recorded is the one at the moment of conclusion: amendments still open are then
+    closed as not incorporated, so a view computed afterwards no longer shows them.
+    """
     row, target = await begin(session, consultation_id, Action.CONCLUDE)
     status = await consultation_status(session, row.id, now=move.at)
     passed = row.state == State.TALLIED.value or status.deadline_passed

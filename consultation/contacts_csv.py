@@ -35,7 +35,8 @@ def parse_contacts_csv(text: str, *, source: str = "contacts.csv") -> list[Conta
         problems += [f"header: unknown column {h} (columns: {', '.join(COLUMNS)})" for h in unknown]
         raise RosterError(problems, source=source)
     contacts, problems = [], []
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        line = reader.line_num  # the file's line: blank lines skipped by csv still count
         cells = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
         if not any(cells.values()):
             continue

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -136,6 +137,11 @@ class Roster(_Strict):
     @property
     def members(self) -> list[str]:
         return [c.code for c in self.countries if c.status is CountryStatus.MEMBER]
+
+
+def default_roster_text() -> str:
+    """The shipped CRM roster: real countries and presidency, placeholder contacts."""
+    return files("consultation").joinpath("crm_roster.yaml").read_text(encoding="utf-8")
 
 
 def load_roster(text: str, *, source: str = "roster") -> Roster:

@@ -264,7 +264,7 @@ def conclude(ctx: click.Context, consultation_id: str) -> None:
     """Conclude with consensus; the members are sent the results."""
     view = run(in_transaction(app(ctx), lambda s: closing.conclude(s, consultation_id, move(ctx))))
     click.echo(
-        f"{view.consultation.id} concluded: {view.result.outcome.value}. "
+        f"{view.consultation.id} concluded: {view.consultation.outcome}. "
         "Results queued for all members."
     )
 

@@ -1,7 +1,6 @@
 """Commands for the roster, the contacts spreadsheet, the schema and the clock."""
 
 from datetime import date, datetime, time
-from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,17 +9,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import clock
 from consultation.contacts_csv import parse_contacts_csv
-from consultation.roster import Roster, load_roster, warnings
+from consultation.errors import InvalidInput
+from consultation.roster import Roster, default_roster_text, load_roster, warnings
 from consultation.roster_sync import SyncReport, import_contacts, import_roster
 from service.cli_support import actor, app, in_transaction, now, run
 from service.context import open_database
 from store.migrate import current_revision
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-def default_roster_text() -> str:
-    return files("consultation").joinpath("crm_roster.yaml").read_text(encoding="utf-8")
 
 
 def read_roster(path: Path | None) -> Roster:
@@ -137,7 +133,7 @@ def _roster_timezone(calendar: str) -> str:
     for country in read_roster(None).countries:
         if country.code == calendar:
             return country.timezone
-    raise click.UsageError(f"{calendar} is not a CRM country: give --timezone as well")
+    raise InvalidInput(f"{calendar} is not a CRM country: give --timezone as well")
 
 
 COMMANDS = [roster, contacts, db, deadline]

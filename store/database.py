@@ -12,11 +12,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, server_settings: dict[str, str] | None = None
+    ) -> None:
         self.url = make_url(url)
         if self.is_sqlite:
             _ensure_parent(self.url.database)
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, **_engine_options(url))
+        options = _engine_options(url)
+        if server_settings:  # PostgreSQL session settings, e.g. a search_path
+            options["connect_args"] = {"server_settings": server_settings}
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = async_sessionmaker(
