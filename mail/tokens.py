@@ -1,0 +1,177 @@
+"""Signed reply tokens, our Message-IDs and subject tags: what ties a reply to its draft.
+
+Errors::
+
+    ValueError
+    └── TokenError            a reply token we cannot trust
+        ├── TokenMalformed    truncated, mangled, not one of ours
+        └── TokenForged       well-formed, but no key signs it
+"""
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Sequence
+from email.utils import parseaddr
+from typing import NamedTuple
+
+# Consultation ids look like CRM-2026-007; countries are ISO 3166 alpha-2 or alpha-3 codes.
+_ID = r"[A-Z0-9]{1,20}(?:-[A-Z0-9]{1,20}){0,4}"
+_COUNTRY = r"[A-Z]{2,3}"
+_VERSION = r"[1-9][0-9]{0,8}"
+_NONCE = r"[A-Za-z0-9_-]{1,64}"
+_DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?"
+
+TAG_BYTES = 10  # 80 bits of HMAC-SHA256: far beyond guessing by mail, and short enough to fit
+_TAG_CHARS = 16  # base32 of 10 bytes, no padding
+_MIN_SECRET_BYTES = 16
+# Domain separation: the same key may one day sign other things.
+_CONTEXT = b"consulta/reply-token/1\x00"
+# RFC 5321 4.5.3.1.1: a local part is at most 64 octets.
+MAX_LOCAL_PART = 64
+
+# Mail systems may lowercase the local part (RFC 5321 lets the receiving host decide), so the
+# token is lowercase only: base32 for the tag, dots between fields, nothing that needs quoting.
+_TOKEN = re.compile(
+    rf"(?P<id>{_ID})\.v(?P<version>{_VERSION})\.(?P<country>{_COUNTRY})"
+    rf"\.(?P<tag>[A-Z2-7]{{{_TAG_CHARS}}})",
+    re.IGNORECASE,
+)
+_MESSAGE_ID = re.compile(
+    rf"\s*(<)?consulta\.(?P<id>{_ID})\.v(?P<version>{_VERSION})\.(?P<country>{_COUNTRY})"
+    rf"\.{_NONCE}@(?P<domain>{_DOMAIN})(?(1)>)\s*",
+    re.IGNORECASE,
+)
+# Anywhere in the subject: "RE: AW: RV: Fwd:" prefixes and list tags come and go around it.
+_SUBJECT_TAG = re.compile(
+    rf"\[\s*(?P<id>{_ID})\s+v\s*(?P<version>[0-9]{{1,9}})\s*\]", re.IGNORECASE
+)
+
+
+class TokenError(ValueError):
+    """A reply token we cannot trust; the reply goes to review with the reason."""
+
+
+class TokenMalformed(TokenError):
+    """Not a token of ours: truncated, mangled by a mail system, or made up."""
+
+
+class TokenForged(TokenError):
+    """Shaped like ours, but no current or previous key signs it."""
+
+
+class TokenClaims(NamedTuple):
+    consultation_id: str
+    version: int
+    country: str
+
+
+class MessageIdParts(NamedTuple):
+    consultation_id: str
+    version: int
+    country: str
+
+
+class SubjectTag(NamedTuple):
+    consultation_id: str
+    version: int
+
+
+def make_token(*, consultation_id: str, version: int, country: str, secret: bytes) -> str:
+    """A lowercase token naming consultation, version and country, signed with `secret`."""
+    _check_fields(consultation_id, version, country)
+    if len(secret) < _MIN_SECRET_BYTES:
+        raise ValueError(f"token secret must be at least {_MIN_SECRET_BYTES} bytes")
+    tag = _tag(secret, consultation_id, version, country)
+    encoded = base64.b32encode(tag).decode("ascii").lower()
+    return f"{consultation_id}.v{version}.{country}.{encoded}".lower()
+
+
+def read_token(token: str, *, secrets: Sequence[bytes]) -> TokenClaims:
+    """Check a token against every key (first signs, all verify) and return what it names."""
+    if not secrets:
+        raise ValueError("at least one token secret is needed")
+    match = _TOKEN.fullmatch(token.strip())
+    if match is None:
+        raise TokenMalformed(f"not a reply token: {token[:80]!r}")
+    claims = TokenClaims(match["id"].upper(), int(match["version"]), match["country"].upper())
+    given = base64.b32decode(match["tag"].upper())
+    for secret in secrets:
+        if hmac.compare_digest(given, _tag(secret, *claims)):
+            return claims
+    raise TokenForged(f"no key signs the token for {claims.consultation_id} v{claims.version}")
+
+
+def _tag(secret: bytes, consultation_id: str, version: int, country: str) -> bytes:
+    message = _CONTEXT + f"{consultation_id}\x00{version}\x00{country}".encode("ascii")
+    return hmac.new(secret, message, hashlib.sha256).digest()[:TAG_BYTES]
+
+
+def _check_fields(consultation_id: str, version: int, country: str) -> None:
+    if not re.fullmatch(_ID, consultation_id):
+        raise ValueError(f"consultation id must look like CRM-2026-007: {consultation_id!r}")
+    if not re.fullmatch(_COUNTRY, country):
+        raise ValueError(f"country must be an upper-case ISO code: {country!r}")
+    if not re.fullmatch(_VERSION, str(version)):
+        raise ValueError(f"version must be a positive integer: {version!r}")
+
+
+def reply_address(*, local: str, domain: str, token: str) -> str:
+    """The plus-address a focal point replies to: ``consultas+TOKEN@domain``."""
+    if not local or any(c in local for c in '+@ <>"'):
+        raise ValueError(f"bad local part: {local!r}")
+    if not re.fullmatch(_DOMAIN, domain):
+        raise ValueError(f"bad domain: {domain!r}")
+    local_part = f"{local}+{token}"
+    if len(local_part) > MAX_LOCAL_PART:
+        raise ValueError(f"local part longer than {MAX_LOCAL_PART} octets: {local_part!r}")
+    return f"{local_part}@{domain}"
+
+
+def token_from_address(addr: str, *, local: str) -> str | None:
+    """The token in ``local+TOKEN@…`` (display name and case ignored), or None."""
+    _, address = parseaddr(addr)
+    mailbox, at, _ = address.rpartition("@")
+    if not at:
+        return None
+    base, plus, token = mailbox.partition("+")
+    if not plus or base.lower() != local.lower() or not token:
+        return None
+    return token
+
+
+def message_id(*, consultation_id: str, version: int, country: str, domain: str, nonce: str) -> str:
+    """Our Message-ID, ``<consulta.{id}.v{n}.{country}.{nonce}@{domain}>`` (DESIGN §6)."""
+    _check_fields(consultation_id, version, country)
+    if not re.fullmatch(_NONCE, nonce):
+        raise ValueError(f"nonce must be letters, digits, '_' or '-': {nonce!r}")
+    if not re.fullmatch(_DOMAIN, domain):
+        raise ValueError(f"bad domain: {domain!r}")
+    return f"<consulta.{consultation_id}.v{version}.{country}.{nonce}@{domain}>"
+
+
+def parse_message_id(mid: str, *, domain: str | None = None) -> MessageIdParts | None:
+    """What one of our Message-IDs names, or None; with `domain`, only ids from that domain."""
+    match = _MESSAGE_ID.fullmatch(mid)
+    if match is None:
+        return None
+    if domain is not None and match["domain"].lower() != domain.lower():
+        return None
+    return MessageIdParts(match["id"].upper(), int(match["version"]), match["country"].upper())
+
+
+def subject_tag(consultation_id: str, version: int) -> str:
+    """The tag we put in subjects, ``[CRM-2026-007 v2]``."""
+    if not re.fullmatch(_ID, consultation_id) or not re.fullmatch(_VERSION, str(version)):
+        raise ValueError(f"bad subject tag fields: {consultation_id!r} v{version!r}")
+    return f"[{consultation_id} v{version}]"
+
+
+def find_subject_tag(subject: str) -> SubjectTag | None:
+    """The first tag in a (decoded) subject, whatever prefixes, spacing and case it gathered."""
+    for match in _SUBJECT_TAG.finditer(subject):
+        version = int(match["version"])
+        if version > 0:
+            return SubjectTag(match["id"].upper(), version)
+    return None
