@@ -1,0 +1,225 @@
+"""Turn a queued notice (an outbox row) into the email a person reads, in their language.
+
+One message per contact: text and HTML from the templates, the numbered text inline, the text
+as a .docx for tracked changes, the deadline in the reader's zone, a redline for a revision.
+Message-IDs are derived from the outbox row, so a retry sends the very same message.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any
+
+from jinja2 import Environment
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from consultation.deadlines import render_deadline
+from consultation.texts import Text
+from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
+from mail import tokens
+from mail.docx_render import render_docx
+from mail.redline import paragraph_changes, redline_html, redline_text
+from store import queries
+from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
+
+# Messages that carry the text itself (inline and as .docx).
+WITH_TEXT = frozenset({"troika_draft", "draft", "revision", "results", "results_info"})
+# Messages whose reader is asked to answer before a deadline.
+WITH_DEADLINE = frozenset({"draft", "revision", "extension"})
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the service writes as, and how replies find their way back."""
+
+    address: str  # From:, e.g. consultas@crm.example
+    name: str
+    reply_local: str  # local part of the plus-addressed Reply-To
+    domain: str  # of Message-IDs and of the Reply-To
+    secrets: tuple[bytes, ...]  # the first signs reply tokens; all verify (key rotation)
+
+
+@dataclass(frozen=True)
+class Composed:
+    message: EmailMessage
+    recipients: list[str]
+
+
+async def compose(
+    session: AsyncSession,
+    row: OutboxRow,
+    *,
+    env: Environment,
+    identity: Identity,
+    now: datetime,
+) -> Composed | None:
+    """The email for ``row``, or None when its contact has no deliverable address left."""
+    assert row.contact_id is not None and row.consultation_id is not None
+    contact = await session.get(ContactRow, row.contact_id)
+    consultation = await queries.consultation(session, row.consultation_id)
+    assert contact is not None and consultation is not None
+    recipients = [
+        e.address for e in await queries.emails_of(session, row.contact_id) if not e.failing
+    ]
+    delivered = set(row.payload.get("delivered_to", []))
+    recipients = [a for a in recipients if a not in delivered]
+    if not recipients:
+        return None
+    language = Language(row.language)
+    number = int(row.payload.get("version", consultation.current_version))
+    version = await queries.version(session, consultation.id, number)
+    assert version is not None
+    country = await _country_of(session, contact, row)
+    context = await _context(session, row, consultation, version, contact, country, language)
+    message = _message(env, row, context, language)
+    message["From"] = formataddr((identity.name, identity.address))
+    message["To"] = ", ".join(recipients)
+    message["Date"] = format_datetime(now)
+    code = country.code if country else "XX"
+    message["Message-ID"] = tokens.message_id(
+        consultation_id=consultation.id,
+        version=number,
+        country=code,
+        domain=identity.domain,
+        nonce=f"o{row.id}",
+    )
+    if country is not None:
+        token = tokens.make_token(
+            consultation_id=consultation.id,
+            version=number,
+            country=country.code,
+            secret=identity.secrets[0],
+        )
+        reply_to = tokens.reply_address(
+            local=identity.reply_local, domain=identity.domain, token=token
+        )
+        message["Reply-To"] = reply_to
+    if row.kind in WITH_TEXT:
+        _attach_docx(message, consultation, version, language, context)
+    return Composed(message, recipients)
+
+
+async def _country_of(
+    session: AsyncSession, contact: ContactRow, row: OutboxRow
+) -> CountryRow | None:
+    """The country the reader speaks for: the Troika seat, else the focal point's country."""
+    if "country" in row.payload:
+        return await session.get(CountryRow, str(row.payload["country"]))
+    assert contact.id is not None
+    for role in await queries.roles_of(session, contact.id):
+        if role.role == Role.FOCAL_POINT.value and role.party:
+            country = await session.get(CountryRow, role.party)
+            if country is not None and country.status == CountryStatus.MEMBER.value:
+                return country
+    return None
+
+
+async def _context(
+    session: AsyncSession,
+    row: OutboxRow,
+    consultation: ConsultationRow,
+    version: VersionRow,
+    contact: ContactRow,
+    country: CountryRow | None,
+    language: Language,
+) -> dict[str, Any]:
+    spanish = language is Language.ES
+    ppt = await session.get(CountryRow, consultation.ppt_country)
+    payload = row.payload
+    names = {
+        c.code: (c.name_es if spanish else c.name_en) for c in await queries.countries(session)
+    }
+    text = Text(es=version.paragraphs_es, en=version.paragraphs_en).in_language(language)
+    context: dict[str, Any] = {
+        "recipient": contact.name,
+        "id": consultation.id,
+        "title": consultation.title_es if spanish else consultation.title_en,
+        "tag": tokens.subject_tag(consultation.id, version.number),
+        "version": version.number,
+        "days": version.days,
+        "urgent": consultation.kind == "urgent",
+        "silence_consents": consultation.silence_rule == SilenceRule.NO_OBJECTION.value,
+        "ppt_name": names.get(ppt.code, ppt.code) if ppt else consultation.ppt_country,
+        "country_name": names.get(country.code, country.code) if country else "",
+        "round": payload.get("round", consultation.troika_round),
+        "note": version.changes_note,
+        "extension_days": payload.get("days", 0),
+        "position": payload.get("position"),
+        "amendments": payload.get("amendments", []),
+        "extension_requested": payload.get("extension_requested", False),
+        "outcome": payload.get("outcome"),
+        "blocking": [names.get(c, c) for c in payload.get("blocking", [])],
+        "silent": [names.get(c, c) for c in payload.get("silent", [])],
+        "standings_list": [(names.get(c, c), s) for c, s in payload.get("standings", {}).items()],
+        "reason": payload.get("reason", ""),
+        "changes": [(names.get(c, c), comment) for c, comment in payload.get("changes", [])],
+        "paragraphs": text if row.kind in WITH_TEXT else [],
+        "deadline": None,
+        "reply_help": row.kind in ("draft", "revision"),
+        "previous_version": version.number - 1,
+        "redline_text": "",
+        "redline_html": "",
+    }
+    if row.kind in WITH_DEADLINE and version.deadline_at is not None:
+        context["deadline"] = render_deadline(
+            version.deadline_at, timezone=contact.timezone, language=language
+        )
+    if row.kind == "revision":
+        previous = await queries.version(session, consultation.id, version.number - 1)
+        if previous is not None:
+            old = Text(es=previous.paragraphs_es, en=previous.paragraphs_en).in_language(language)
+            changes = paragraph_changes(old, text)
+            context["redline_text"] = redline_text(changes, language=language.value)
+            context["redline_html"] = redline_html(changes, language=language.value)
+    return context
+
+
+def _message(
+    env: Environment, row: OutboxRow, context: dict[str, Any], language: Language
+) -> EmailMessage:
+    module = env.get_template(f"email/{row.kind}.{language.value}.txt").make_module(context)
+    subject = " ".join(str(module.subject).split())
+    intro = str(module).strip()
+    signature = (
+        "CRM · Presidencia Pro-Tempore"
+        if language is Language.ES
+        else "RCM · Pro-Tempore Presidency"
+    )
+    common = {**context, "subject": subject, "intro": intro, "signature": signature}
+    text = env.get_template(f"email/layout.{language.value}.txt").render(common)
+    blocks = [" ".join(block.split()) for block in intro.split("\n\n") if block.strip()]
+    html = env.get_template(f"email/layout.{language.value}.html").render(
+        common, intro_blocks=blocks
+    )
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["Content-Language"] = language.value
+    message.set_content(text, subtype="plain", charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
+def _attach_docx(
+    message: EmailMessage,
+    consultation: ConsultationRow,
+    version: VersionRow,
+    language: Language,
+    context: dict[str, Any],
+) -> None:
+    text = Text(es=version.paragraphs_es, en=version.paragraphs_en).in_language(language)
+    label = "versión" if language is Language.ES else "version"
+    data = render_docx(
+        title=str(context["title"]),
+        paragraphs=text,
+        heading_lines=[f"{consultation.id} · {label} {version.number}"],
+        language=language.value,
+    )
+    maintype, subtype = DOCX.split("/")
+    message.add_attachment(
+        data,
+        maintype=maintype,
+        subtype=subtype,
+        filename=f"{consultation.id}-v{version.number}-{language.value}.docx",
+    )
