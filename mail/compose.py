@@ -180,7 +180,8 @@ def _message(
     env: Environment, row: OutboxRow, context: dict[str, Any], language: Language
 ) -> EmailMessage:
     module = env.get_template(f"email/{row.kind}.{language.value}.txt").make_module(context)
-    subject = " ".join(str(module.subject).split())
+    # Each message template sets `subject` at top level; a module exposes it as an attribute.
+    subject = " ".join(str(module.__dict__["subject"]).split())
     intro = str(module).strip()
     signature = (
         "CRM · Presidencia Pro-Tempore"
