@@ -25,6 +25,10 @@ from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, Ver
 
 # Messages that carry the text itself (inline and as .docx).
 WITH_TEXT = frozenset({"troika_draft", "draft", "revision", "results", "results_info"})
+# Messages to the PPT and the ST about the procedure: no country speaks in a reply to them.
+FOR_STAFF = frozenset(
+    {"troika_consensus", "troika_changes", "all_answered", "tally", "delivery_failure"}
+)
 # Messages whose reader is asked to answer before a deadline.
 WITH_DEADLINE = frozenset({"draft", "revision", "extension"})
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -71,13 +75,13 @@ async def compose(
     number = int(row.payload.get("version", consultation.current_version))
     version = await queries.version(session, consultation.id, number)
     assert version is not None
-    country = await _country_of(session, contact, row)
+    country = None if row.kind in FOR_STAFF else await _country_of(session, contact, row)
     context = await _context(session, row, consultation, version, contact, country, language)
     message = _message(env, row, context, language)
     message["From"] = formataddr((identity.name, identity.address))
     message["To"] = ", ".join(recipients)
     message["Date"] = format_datetime(now)
-    code = country.code if country else "XX"
+    code = country.code if country else consultation.ppt_country
     message["Message-ID"] = tokens.message_id(
         consultation_id=consultation.id,
         version=number,
@@ -154,6 +158,9 @@ async def _context(
         "silent": [names.get(c, c) for c in payload.get("silent", [])],
         "standings_list": [(names.get(c, c), s) for c, s in payload.get("standings", {}).items()],
         "reason": payload.get("reason", ""),
+        "contact": payload.get("contact", ""),
+        "address": payload.get("address", ""),
+        "failed_kind": payload.get("failed_kind", ""),
         "changes": [(names.get(c, c), comment) for c, comment in payload.get("changes", [])],
         "paragraphs": text if row.kind in WITH_TEXT else [],
         "deadline": None,

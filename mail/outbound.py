@@ -1,0 +1,192 @@
+"""Drain the outbox's email notices over SMTP: each sent once, retried with backoff, failures
+recorded on the contact and reported to the PPT and the ST."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from jinja2 import Environment
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from consultation import journal
+from consultation.timesource import TimeSource
+from consultation.vocabulary import Role
+from mail.compose import Identity, compose
+from mail.smtp import DeliveryResult, SmtpSender
+from store import queries
+from store.database import Database
+from store.tables import ContactEmailRow, ContactRow, OutboxRow
+
+log = logging.getLogger(__name__)
+
+# Waits between attempts for a temporary refusal: 1 min doubling to 2 h, about a day in all.
+FIRST_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=2)
+MAX_ATTEMPTS = 16
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    addresses_failing: list[str] = field(default_factory=list)
+
+
+class EmailOutbox:
+    """Sends due email notices, one database transaction per notice.
+
+    The row is locked while its message is sent (``SKIP LOCKED`` on PostgreSQL), so two
+    instances never send the same notice; recipients already accepted are remembered on the
+    row, so a retry goes only to those still missing.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        sender: SmtpSender,
+        *,
+        env: Environment,
+        identity: Identity,
+        time: TimeSource,
+    ) -> None:
+        self._db, self._sender, self._env = db, sender, env
+        self._identity, self._time = identity, time
+
+    async def drain(self, *, limit: int = 1000) -> DrainReport:
+        report = DrainReport()
+        for _ in range(limit):
+            async with self._db.transaction() as session:
+                row = await _claim(session, self._time.now())
+                if row is None:
+                    break
+                await self._deliver(session, row, report)
+        return report
+
+    async def _deliver(self, session: AsyncSession, row: OutboxRow, report: DrainReport) -> None:
+        now = self._time.now()
+        composed = await compose(session, row, env=self._env, identity=self._identity, now=now)
+        if composed is None:
+            await self._give_up(
+                session, row, "no deliverable address left for this contact", report
+            )
+            return
+        result = await self._sender.send(
+            composed.message, composed.recipients, sender=self._identity.address
+        )
+        delivered = [*row.payload.get("delivered_to", []), *result.accepted]
+        row.payload = {**row.payload, "delivered_to": delivered}
+        row.attempts += 1
+        for address in result.permanent:
+            await self._mark_failing(session, row, address, result, report)
+        if result.transient and row.attempts < MAX_ATTEMPTS:
+            row.next_attempt_at = now + _backoff(row.attempts)
+            row.last_error = "; ".join(
+                f"{r.recipient}: {r.code or ''} {r.message}".strip()
+                for r in result.results
+                if r.recipient in result.transient
+            )
+            report.retrying += 1
+        elif delivered:
+            row.status, row.sent_at = "sent", now
+            report.sent += 1
+        else:
+            await self._give_up(session, row, _describe(result), report)
+            return
+        session.add(row)
+        if result.accepted:
+            await journal.record_event(
+                session,
+                consultation_id=row.consultation_id,
+                kind="email_sent",
+                actor="consulta",
+                at=now,
+                payload={
+                    "outbox_id": row.id,
+                    "kind": row.kind,
+                    "to": result.accepted,
+                    "message_id": str(composed.message["Message-ID"]),
+                },
+            )
+
+    async def _mark_failing(
+        self,
+        session: AsyncSession,
+        row: OutboxRow,
+        address: str,
+        result: DeliveryResult,
+        report: DrainReport,
+    ) -> None:
+        email = await session.get(ContactEmailRow, address)
+        refusal = result[address]
+        if email is not None and not email.failing:
+            email.failing, email.failure, email.failed_at = (
+                True,
+                f"{refusal.code} {refusal.message}".strip(),
+                self._time.now(),
+            )
+            session.add(email)
+            report.addresses_failing.append(address)
+            await self._alert(session, row, address, email.failure or "")
+
+    async def _give_up(
+        self, session: AsyncSession, row: OutboxRow, reason: str, report: DrainReport
+    ) -> None:
+        row.status, row.last_error = "failed", reason
+        session.add(row)
+        report.failed += 1
+        log.warning("outbox %s (%s) failed: %s", row.id, row.kind, reason)
+        await journal.record_event(
+            session,
+            consultation_id=row.consultation_id,
+            kind="email_failed",
+            actor="consulta",
+            at=self._time.now(),
+            payload={"outbox_id": row.id, "kind": row.kind, "reason": reason},
+        )
+        if row.kind != "delivery_failure":  # never alert about an alert: no loops
+            await self._alert(session, row, None, reason)
+
+    async def _alert(
+        self, session: AsyncSession, row: OutboxRow, address: str | None, reason: str
+    ) -> None:
+        contact = await session.get(ContactRow, row.contact_id) if row.contact_id else None
+        staff = await queries.contacts_with_role(session, Role.PPT.value)
+        staff += await queries.contacts_with_role(session, Role.ST.value)
+        await journal.queue_emails(
+            session,
+            kind="delivery_failure",
+            contacts=staff,
+            consultation_id=row.consultation_id,
+            at=self._time.now(),
+            key=f"outbox-{row.id}:{address or 'all'}",
+            payload={
+                "version": row.payload.get("version"),
+                "failed_kind": row.kind,
+                "contact": contact.name if contact else "?",
+                "address": address or "",
+                "reason": reason,
+            },
+        )
+
+
+async def _claim(session: AsyncSession, now: datetime) -> OutboxRow | None:
+    query = (
+        select(OutboxRow)
+        .where(OutboxRow.channel == "email", OutboxRow.status == "pending")
+        .where(col(OutboxRow.next_attempt_at) <= now)
+        .order_by(col(OutboxRow.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.exec(query)).first()
+
+
+def _backoff(attempts: int) -> timedelta:
+    wait: timedelta = FIRST_BACKOFF * 2 ** min(attempts - 1, 16)
+    return min(wait, MAX_BACKOFF)
+
+
+def _describe(result: DeliveryResult) -> str:
+    return "; ".join(f"{r.recipient}: {r.code or ''} {r.message}".strip() for r in result.results)
