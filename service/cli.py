@@ -6,7 +6,7 @@ import click
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from consultation.errors import ConsultaError, ProcedureError, RosterError
-from service import demo, procedure_commands, roster_commands
+from service import demo, mail_commands, procedure_commands, roster_commands
 from service.context import default_context
 
 EXIT_REFUSED = 2  # the rules or the input said no
@@ -23,7 +23,12 @@ def cli(ctx: click.Context, lang: str | None, actor: str | None) -> None:
         ctx.obj = default_context()
 
 
-for command in [*roster_commands.COMMANDS, *procedure_commands.COMMANDS, *demo.COMMANDS]:
+for command in [
+    *roster_commands.COMMANDS,
+    *procedure_commands.COMMANDS,
+    *mail_commands.COMMANDS,
+    *demo.COMMANDS,
+]:
     cli.add_command(command)
 
 

@@ -1,0 +1,120 @@
+"""Reply reader accuracy and speed over the labelled fixtures (run by hand).
+
+    uv run python bench/reader.py [--repeat N] [--verbose]
+
+Prints per-field accuracy (kind, position, extension, language), amendment precision / recall /
+F1 under the fixtures' README rules, the messages that disagree, and reading time per message
+(overall and for plain-text, HTML-only and .docx messages separately).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import re
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from mail.reading import read_reply, split_paragraphs, to_label
+from mail.reading.mime import collect
+
+FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "replies"
+FIELDS = ("kind", "position", "extension_requested", "language")
+_QUOTES = str.maketrans(
+    {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u00ab": '"', "\u00bb": '"'}
+)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip()
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if (a["action"], a["paragraph"]) != (b["action"], b["paragraph"]):
+        return False
+    left, right = a.get("proposed"), b.get("proposed")
+    if left is None or right is None:
+        return left is None and right is None
+    return difflib.SequenceMatcher(None, _normal(left), _normal(right)).ratio() >= 0.9
+
+
+def _hits(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> int:
+    remaining = list(expected)
+    hits = 0
+    for amendment in got:
+        match = next((c for c in remaining if _same(amendment, c)), None)
+        if match is not None:
+            remaining.remove(match)
+            hits += 1
+    return hits
+
+
+def _family(raw: bytes) -> str:
+    parts = collect(raw)
+    if any(a.filename.lower().endswith(".docx") for a in parts.attachments):
+        return "docx"
+    return "plain" if parts.plain is not None else "html"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="timed reads per message")
+    parser.add_argument("--verbose", action="store_true", help="print every message's result")
+    args = parser.parse_args()
+    labels: dict[str, Any] = json.loads((FIXTURES / "labels.json").read_text(encoding="utf-8"))
+    correct = dict.fromkeys(FIELDS, 0)
+    true_positives = got_total = expected_total = 0
+    times: dict[str, list[float]] = {"plain": [], "html": [], "docx": []}
+    for name, case in sorted(labels.items()):
+        paragraphs = split_paragraphs((FIXTURES / case["draft"]).read_text(encoding="utf-8"))
+        raw = (FIXTURES / "messages" / name).read_bytes()
+        started = time.perf_counter()
+        for _ in range(args.repeat):
+            reading = read_reply(raw, paragraphs)
+        times[_family(raw)].append((time.perf_counter() - started) / args.repeat)
+        label, expected = to_label(reading), case["expected"]
+        wrong = [f for f in FIELDS if label[f] != expected[f]]
+        for field in FIELDS:
+            correct[field] += field not in wrong
+        got: list[dict[str, Any]] = label["amendments"]  # type: ignore[assignment]
+        hits = _hits(got, expected["amendments"])
+        true_positives += hits
+        got_total += len(got)
+        expected_total += len(expected["amendments"])
+        amendments_ok = hits == len(got) == len(expected["amendments"])
+        if wrong or not amendments_ok or args.verbose:
+            status = "ok " if not wrong and amendments_ok else "BAD"
+            print(
+                f"{status} {name}: wrong={wrong} amendments {hits}/{len(got)} got, "
+                f"{len(expected['amendments'])} expected; review={reading.review_reasons}"
+            )
+    total = len(labels)
+    print(f"\nmessages: {total}")
+    for field in FIELDS:
+        print(f"  {field:<20} {correct[field]:>3}/{total}  {correct[field] / total:6.1%}")
+    precision = true_positives / got_total if got_total else 1.0
+    recall = true_positives / expected_total if expected_total else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    print(
+        f"  amendments           precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}"
+        f"  ({true_positives} matched, {got_total} read, {expected_total} expected)"
+    )
+    everything = [t for family in times.values() for t in family]
+    print(
+        f"\ntime per message: mean {statistics.mean(everything) * 1000:.1f} ms, "
+        f"max {max(everything) * 1000:.1f} ms"
+    )
+    for family, values in times.items():
+        if values:
+            mean = statistics.mean(values)
+            print(
+                f"  {family:<6} {len(values):>3} messages  {mean * 1000:6.1f} ms/message  "
+                f"{1 / mean:7.1f} messages/s"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""The sender's own words: quoted text, attributions, signatures and disclaimers cut away.
+
+Works on plain text (a text/plain part, or HTML rendered by :mod:`html_text`). Handles
+top-posting (Outlook header blocks in several UI languages, "Original Message" separators,
+mobile underscores), bottom-posting and interleaved answers (``>`` quoting with "On … wrote:" /
+"El … escribió:" attributions), and a colleague's answer forwarded as the country's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mail.reading.html_text import QUOTE_MARK
+from mail.reading.normal import fold
+
+_FROM = r"(?:from|de|von|da|van|fran|fra|od|expediteur|remitente|envoye par)"
+_OTHER = (
+    r"(?:sent|date|to|cc|bcc|subject|enviado el|enviado|enviada em|enviada|fecha|para|asunto|"
+    r"assunto|gesendet|datum|an|betreff|envoye|a|objet|inviato|oggetto|data|cc ?:|kopie|"
+    r"importance|importancia|prioridad|priority|attachments|datos adjuntos|anexos|enviados)"
+)
+_HEADER_FROM = re.compile(rf"^\s*\*?{_FROM}\s?:\*?\s+\S", re.I)
+_HEADER_OTHER = re.compile(rf"^\s*\*?{_OTHER}\s?:\*?(\s|$)", re.I)
+_SEPARATOR = re.compile(
+    r"^\s*[-=_]{2,}\s*(original message|mensaje original|message d'origine|ursprungliche "
+    r"nachricht|mensagem original|messaggio originale|oorspronkelijk bericht|original)\s*[-=_]{2,}",
+    re.I,
+)
+_FORWARD = re.compile(
+    r"^\s*(?:[-=_]{2,}\s*(forwarded message|mensaje reenviado|message transfere|weitergeleitete "
+    r"nachricht|mensagem encaminhada|messaggio inoltrato|forwarded)\s*[-=_]{2,}|begin forwarded "
+    r"message:|inicio del mensaje reenviado:|comienzo del mensaje reenviado:)",
+    re.I,
+)
+_UNDERSCORES = re.compile(r"^\s*_{8,}\s*$")
+_ATTRIBUTION_END = re.compile(
+    r"(wrote|escribio|escreveu|a ecrit|schrieb|ha scritto|said|skrev|napisal)\s?:\s*$", re.I
+)
+_ATTRIBUTION_ALONE = re.compile(r"^\s*(citando a|quoting|zitat von|cita de)\b.*:\s*$", re.I)
+_ATTRIBUTION_START = re.compile(r"^\s*(on|el|em|le|am|il|op|den)\s", re.I)
+_FORWARD_SUBJECT = re.compile(r"^\s*(fw|fwd|rv|tr|wg|enc|reenv|i)\s?:", re.I)
+_REPLY_SUBJECT = re.compile(r"^\s*(re|res|aw|sv|vs|antw|r)\s?:", re.I)
+
+_MOBILE = re.compile(
+    r"^\s*(sent from|enviado desde|get outlook for|obtener outlook para|descargar outlook|"
+    r"enviado con|sent with|sent via|enviado via|von meinem|envoye de mon)\b",
+    re.I,
+)
+_BANNER = re.compile(
+    r"^\s*(unclassified|sensitive but unclassified|sbu|official use only|confidential|"
+    r"for official use only|no clasificado|uso oficial)\s*$",
+    re.I,
+)
+_CLOSING = re.compile(
+    r"^\s*(atentamente|cordialmente|muy atentamente|saludos( cordiales| afectuosos)?|"
+    r"un (cordial |afectuoso )?saludo|cordiales saludos|afectuosamente|respetuosamente|"
+    r"quedo (atent[oa]|a (la|su) disposicion).*|quedamos (atent[oa]s|a (la|su) disposicion).*|"
+    r"hago propicia la ocasion.*|aprovecho la ocasion.*|sin otro particular.*|"
+    r"best( regards| wishes)?|kind(est)? regards|warm(est)? regards|regards|sincerely( yours)?|"
+    r"yours sincerely|yours faithfully|respectfully|many thanks|thanks( again)?|thank you|"
+    r"cheers|all the best|with (best|kind) regards|muchas gracias|gracias|"
+    r"mit freundlichen gru?ssen|"
+    r"cordialement|bien cordialement|abrazos?|un abrazo|thanks in advance|"
+    r"agradec\w+ (de antemano |mucho |de nuevo )?(su|la|vuestra) (comprension|atencion|"
+    r"consideracion|amable atencion|colaboracion|apoyo|gentileza)|"
+    r"thank you (in advance )?for your (understanding|consideration|attention|cooperation|"
+    r"support|kind attention))[\s,.!]*$",
+    re.I,
+)
+_POSTSCRIPT = re.compile(r"^\s*(p\.?\s?s\.?|p\.?\s?d\.?|nota|note)\s*[:.-]", re.I)
+_DISCLAIMER_WORDS = re.compile(
+    r"confidencial|confidential|destinatario|intended recipient|aviso legal|disclaimer|"
+    r"privileged|privilegiad|si usted no es|if you are not|prohibid|prohibited|"
+    r"por error|in error|eliminelo|delete it|notifique|notify the sender|virus",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of the sender's own lines, and the quoted passage just above it (if any)."""
+
+    text: str
+    context: str | None
+
+
+@dataclass(frozen=True)
+class OwnText:
+    """The sender's own words and how they were found."""
+
+    text: str
+    segments: tuple[Segment, ...]
+    relayed: bool = False
+    quote_found: bool = False
+
+
+def extract_own(text: str, *, subject: str = "", our_addresses: tuple[str, ...] = ()) -> OwnText:
+    """Cut quoted material, attributions, signatures and disclaimers from a message body."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cut, forward = _find_cut(lines)
+    head, tail = lines[:cut], lines[cut:]
+    segments = _segments(head)
+    own = _clean("\n\n".join(s.text for s in segments))
+    relayed = False
+    if tail and _is_relay(own, subject, forward):
+        relayed_text = _relayed_block(tail, our_addresses)
+        if relayed_text:
+            own = _clean(own + "\n\n" + relayed_text) if own else relayed_text
+            segments = (*segments, Segment(relayed_text, None))
+            relayed = True
+    if segments and not relayed:
+        last = segments[-1]
+        segments = (*segments[:-1], Segment(_clean(last.text), last.context))
+    segments = tuple(s for s in segments if s.text.strip())
+    quote_found = bool(tail) or any(line.lstrip().startswith(">") for line in lines)
+    return OwnText(own, segments, relayed=relayed, quote_found=quote_found)
+
+
+# -- finding where the quote starts ---------------------------------------------------------
+
+
+def _find_cut(lines: list[str]) -> tuple[int, bool]:
+    """Index of the first line of a top-level quote (len(lines) if none); and whether a forward."""
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(">"):
+            continue
+        folded = fold(line)
+        if line.strip() == QUOTE_MARK:
+            return index, False
+        if _FORWARD.match(folded):
+            return index, True
+        if _SEPARATOR.match(folded):
+            return index, False
+        if _UNDERSCORES.match(line) and _header_block_at(lines, _next_nonblank(lines, index + 1)):
+            return index, False
+        if _header_block_at(lines, index):
+            return index, False
+    return len(lines), False
+
+
+def _next_nonblank(lines: list[str], start: int) -> int:
+    index = start
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return index
+
+
+def _header_block_at(lines: list[str], index: int) -> bool:
+    """A From:-like line followed closely by two more header lines (Sent/To/Subject…)."""
+    if index >= len(lines) or not _HEADER_FROM.match(fold(lines[index])):
+        return False
+    found, seen = 0, 0
+    for line in lines[index + 1 : index + 12]:
+        if not line.strip():
+            continue
+        seen += 1
+        if _HEADER_OTHER.match(fold(line)):
+            found += 1
+        if found >= 2:
+            return True
+        if seen >= 7:
+            break
+    return False
+
+
+# -- own lines, attributions and interleaving ------------------------------------------------
+
+
+def _segments(lines: list[str]) -> tuple[Segment, ...]:
+    segments: list[Segment] = []
+    own: list[str] = []
+    quoted: list[str] = []
+    context: str | None = None
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(">"):
+            if own and any(x.strip() for x in own):
+                segments.append(Segment("\n".join(own).strip("\n"), context))
+                own = []
+            if not quoted or quoted[-1] != "":
+                pass
+            stripped = re.sub(r"^(\s*>)+ ?", "", line)
+            quoted.append(stripped)
+            continue
+        if quoted:
+            context = _last_quoted_paragraph(quoted)
+            quoted = []
+        if _is_attribution(lines, index):
+            continue
+        own.append(line)
+    if own and any(x.strip() for x in own):
+        segments.append(Segment("\n".join(own).strip("\n"), context))
+    return tuple(segments)
+
+
+def _last_quoted_paragraph(quoted: list[str]) -> str | None:
+    blocks = [b for b in "\n".join(quoted).split("\n\n") if b.strip()]
+    return " ".join(blocks[-1].split()) if blocks else None
+
+
+def _is_attribution(lines: list[str], index: int) -> bool:
+    """An "On … wrote:" line (possibly wrapped over two lines) just before a ``>`` quote."""
+    line = fold(lines[index])
+    if not line.strip():
+        return False
+    following = _next_nonblank(lines, index + 1)
+    before_quote = following >= len(lines) or lines[following].lstrip().startswith(">")
+    if _ATTRIBUTION_ALONE.match(line) and before_quote:
+        return True
+    if _ATTRIBUTION_END.search(line) and before_quote and len(line) < 300:
+        return True
+    # First half of a wrapped attribution: "On Wed, … <" / "… > wrote:".
+    if index + 1 < len(lines) and _ATTRIBUTION_START.match(line):
+        nxt = fold(lines[index + 1])
+        after = _next_nonblank(lines, index + 2)
+        quoted_next = after >= len(lines) or lines[after].lstrip().startswith(">")
+        return bool(_ATTRIBUTION_END.search(nxt)) and quoted_next and len(line + nxt) < 300
+    return False
+
+
+# -- forwarded answers ------------------------------------------------------------------------
+
+_RELAY_CUES = re.compile(
+    r"\b(remit[oe]|remitimos|transmit[oe]|transmitimos|reenvi[oa]|reenviamos|comparto|"
+    r"compartimos|a continuacion|abajo|debajo|below|forwarding|forward(ed)?|relay(ing)?|"
+    r"herewith|la respuesta de|la posicion de|position of|answer (from|of)|comments (from|of)|"
+    r"observaciones de|comentarios de|see (the )?(message|e-?mail|note))\b",
+    re.I,
+)
+
+
+def _is_relay(own: str, subject: str, forward_marker: bool) -> bool:
+    if _REPLY_SUBJECT.match(subject) and not forward_marker:
+        return False
+    if not (forward_marker or _FORWARD_SUBJECT.match(subject)):
+        return False
+    short = len(own) < 300
+    return short or bool(_RELAY_CUES.search(fold(own)))
+
+
+def _relayed_block(tail: list[str], our_addresses: tuple[str, ...]) -> str:
+    """The body of the first forwarded message, unless it is our own consultation."""
+    start = 1 if tail and (tail[0].strip() == QUOTE_MARK or _FORWARD.match(fold(tail[0]))) else 0
+    start = _next_nonblank(tail, start)
+    if start < len(tail) and _UNDERSCORES.match(tail[start]):
+        start = _next_nonblank(tail, start + 1)
+    header_end = start
+    author = ""
+    while header_end < len(tail) and tail[header_end].strip():
+        folded = fold(tail[header_end])
+        if _HEADER_FROM.match(folded):
+            author = folded
+        elif not _HEADER_OTHER.match(folded) and not tail[header_end].startswith((" ", "\t", "<")):
+            break
+        header_end += 1
+    if any(_same_mailbox(author, address) for address in our_addresses):
+        return ""
+    body = tail[header_end:]
+    cut, _ = _find_cut(body)
+    inner = _segments(body[:cut])
+    return _clean("\n\n".join(s.text for s in inner))
+
+
+def _same_mailbox(text: str, address: str) -> bool:
+    local, _, domain = address.lower().partition("@")
+    base = local.split("+", 1)[0]
+    if not base or not domain:
+        return False
+    return bool(re.search(rf"\b{re.escape(base)}(\+[^@\s]*)?@{re.escape(domain)}", text))
+
+
+# -- signatures and disclaimers --------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    lines = [line.rstrip() for line in text.split("\n")]
+    lines = [line for line in lines if not _MOBILE.match(fold(line)) and not _BANNER.match(line)]
+    for index, line in enumerate(lines):
+        if line.strip() in {"--", "-- ", "__"}:
+            lines = lines[:index]
+            break
+    lines = _cut_closing(lines)
+    blocks = [b for b in "\n".join(lines).split("\n\n")]
+    kept = [b for b in blocks if not _is_disclaimer(b)]
+    return re.sub(r"\n{3,}", "\n\n", "\n\n".join(b.strip("\n") for b in kept if b.strip())).strip()
+
+
+def _cut_closing(lines: list[str]) -> list[str]:
+    """Drop everything after a closing formula when what follows looks like a signature."""
+    seen_content = False
+    for index, line in enumerate(lines):
+        folded = fold(line)
+        if _CLOSING.match(folded) and seen_content and _signature_like(lines[index + 1 :]):
+            tail = "\n".join(lines[index + 1 :]).split("\n\n")
+            postscripts = [b for b in tail if _POSTSCRIPT.match(fold(b))]
+            return lines[: index + 1] + ([""] + postscripts if postscripts else [])
+        if len(line.strip()) > 15:
+            seen_content = True
+    return lines
+
+
+def _signature_like(rest: list[str]) -> bool:
+    """Short lines (name, title, office, phone) and disclaimers; not a paragraph of prose."""
+    for block in "\n".join(rest).split("\n\n"):
+        if _is_disclaimer(block) or _POSTSCRIPT.match(fold(block)):
+            continue
+        for line in block.split("\n"):
+            if len(line) > 100 and line.rstrip()[-1:] in {".", ":", ";", "?", "!"}:
+                return False
+    return True
+
+
+def _is_disclaimer(block: str) -> bool:
+    hits = {m.group(0).lower() for m in _DISCLAIMER_WORDS.finditer(fold(block))}
+    return len(block) > 100 and len(hits) >= 2
