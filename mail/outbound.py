@@ -91,8 +91,8 @@ class EmailOutbox:
         elif delivered:
             row.status, row.sent_at = "sent", now
             report.sent += 1
-        else:
-            await self._give_up(session, row, _describe(result), report)
+        else:  # every address refused for good: the address alerts above already said so
+            await self._give_up(session, row, _describe(result), report, alert=not result.permanent)
             return
         session.add(row)
         if result.accepted:
@@ -131,7 +131,13 @@ class EmailOutbox:
             await self._alert(session, row, address, email.failure or "")
 
     async def _give_up(
-        self, session: AsyncSession, row: OutboxRow, reason: str, report: DrainReport
+        self,
+        session: AsyncSession,
+        row: OutboxRow,
+        reason: str,
+        report: DrainReport,
+        *,
+        alert: bool = True,
     ) -> None:
         row.status, row.last_error = "failed", reason
         session.add(row)
@@ -145,7 +151,7 @@ class EmailOutbox:
             at=self._time.now(),
             payload={"outbox_id": row.id, "kind": row.kind, "reason": reason},
         )
-        if row.kind != "delivery_failure":  # never alert about an alert: no loops
+        if alert and row.kind != "delivery_failure":  # never alert about an alert: no loops
             await self._alert(session, row, None, reason)
 
     async def _alert(
