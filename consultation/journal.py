@@ -75,3 +75,35 @@ async def queue_emails(
 async def _exists(session: AsyncSession, dedupe: str) -> bool:
     query = select(OutboxRow.id).where(OutboxRow.dedupe_key == dedupe)
     return (await session.exec(query)).first() is not None
+
+
+async def queue_email_to_address(
+    session: AsyncSession,
+    *,
+    kind: str,
+    address: str,
+    language: str,
+    at: datetime,
+    key: str,
+    payload: Mapping[str, Any] | None = None,
+    consultation_id: str | None = None,
+) -> bool:
+    """A notice to someone outside the roster (e.g. why their message did not count)."""
+    dedupe = f"email:{kind}:{key}"
+    if not address or await _exists(session, dedupe):
+        return False
+    session.add(
+        OutboxRow(
+            dedupe_key=dedupe,
+            created_at=at,
+            channel="email",
+            kind=kind,
+            consultation_id=consultation_id,
+            address=address,
+            language=language,
+            payload=dict(payload or {}),
+            next_attempt_at=at,
+        )
+    )
+    await session.flush()
+    return True

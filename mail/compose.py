@@ -27,7 +27,14 @@ from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, Ver
 WITH_TEXT = frozenset({"troika_draft", "draft", "revision", "results", "results_info"})
 # Messages to the PPT and the ST about the procedure: no country speaks in a reply to them.
 FOR_STAFF = frozenset(
-    {"troika_consensus", "troika_changes", "all_answered", "tally", "delivery_failure"}
+    {
+        "troika_consensus",
+        "troika_changes",
+        "all_answered",
+        "tally",
+        "delivery_failure",
+        "reply_flagged",
+    }
 )
 # Messages whose reader is asked to answer before a deadline.
 WITH_DEADLINE = frozenset({"draft", "revision", "extension"})
@@ -60,18 +67,16 @@ async def compose(
     now: datetime,
 ) -> Composed | None:
     """The email for ``row``, or None when its contact has no deliverable address left."""
-    assert row.contact_id is not None and row.consultation_id is not None
-    contact = await session.get(ContactRow, row.contact_id)
-    consultation = await queries.consultation(session, row.consultation_id)
-    assert contact is not None and consultation is not None
-    recipients = [
-        e.address for e in await queries.emails_of(session, row.contact_id) if not e.failing
-    ]
-    delivered = set(row.payload.get("delivered_to", []))
-    recipients = [a for a in recipients if a not in delivered]
+    contact, recipients = await _recipients(session, row)
     if not recipients:
         return None
     language = Language(row.language)
+    if row.consultation_id is None:
+        message = _notice(env, row, contact, language, identity, now)
+        message["To"] = ", ".join(recipients)
+        return Composed(message, recipients)
+    consultation = await queries.consultation(session, row.consultation_id)
+    assert consultation is not None
     number = int(row.payload.get("version", consultation.current_version))
     version = await queries.version(session, consultation.id, number)
     assert version is not None
@@ -103,6 +108,53 @@ async def compose(
     if row.kind in WITH_TEXT:
         _attach_docx(message, consultation, version, language, context)
     return Composed(message, recipients)
+
+
+async def _recipients(session: AsyncSession, row: OutboxRow) -> tuple[ContactRow, list[str]]:
+    """A roster contact's working addresses, or the one address of someone outside the roster;
+    those that already accepted this notice are left out of a retry."""
+    if row.contact_id is None:
+        outsider = ContactRow(name=row.address or "", language=row.language, timezone="UTC")
+        found = [row.address] if row.address else []
+    else:
+        contact = await session.get(ContactRow, row.contact_id)
+        assert contact is not None
+        outsider = contact
+        found = [
+            e.address for e in await queries.emails_of(session, row.contact_id) if not e.failing
+        ]
+    delivered = set(row.payload.get("delivered_to", []))
+    return outsider, [a for a in found if a not in delivered]
+
+
+def _notice(
+    env: Environment,
+    row: OutboxRow,
+    contact: ContactRow,
+    language: Language,
+    identity: Identity,
+    now: datetime,
+) -> EmailMessage:
+    """A notice about no particular consultation (a bounce alert, a rejection)."""
+    context: dict[str, Any] = {
+        **row.payload,
+        "recipient": contact.name,
+        "tag": "",
+        "paragraphs": [],
+        "deadline": None,
+        "reply_help": False,
+        "redline_text": "",
+        "redline_html": "",
+        "version": 0,
+        "previous_version": 0,
+    }
+    message = _message(env, row, context, language)
+    message["From"] = formataddr((identity.name, identity.address))
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = f"<consulta.notice.o{row.id}@{identity.domain}>"
+    if row.kind == "rejection":  # RFC 3834: an automatic answer, so nobody auto-answers it
+        message["Auto-Submitted"] = "auto-replied"
+    return message
 
 
 async def _country_of(
@@ -161,6 +213,9 @@ async def _context(
         "contact": payload.get("contact", ""),
         "address": payload.get("address", ""),
         "failed_kind": payload.get("failed_kind", ""),
+        "sender": payload.get("sender", ""),
+        "party_name": names.get(str(payload.get("country")), str(payload.get("country") or "")),
+        "inbound_id": payload.get("inbound_id"),
         "changes": [(names.get(c, c), comment) for c, comment in payload.get("changes", [])],
         "paragraphs": text if row.kind in WITH_TEXT else [],
         "deadline": None,

@@ -178,6 +178,18 @@ class InboundMessageRow(SQLModel, table=True):
     version: int | None = None
     country: str | None = None
     sender: str | None = None
+    # What the reader made of it, kept for whoever reviews it (position, amendments, reasons).
+    reading: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    processed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class MailboxStateRow(SQLModel, table=True):
+    """Where the IMAP listener stopped: a UIDVALIDITY change means a full rescan."""
+
+    __tablename__ = "mailbox_state"
+    mailbox: str = Field(primary_key=True)
+    uidvalidity: int | None = None
+    last_uid: int = 0
 
 
 class OutboxRow(SQLModel, table=True):
@@ -191,7 +203,7 @@ class OutboxRow(SQLModel, table=True):
     kind: str  # which message (a template name)
     consultation_id: str | None = Field(default=None, index=True)
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
-    address: str | None = None  # email address or Slack channel/user
+    address: str | None = None  # for someone outside the roster (a rejection notice)
     language: str = "es"
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", index=True)  # pending | sent | failed

@@ -1,0 +1,402 @@
+"""Inbound mail: stored raw before anything reads it, then matched, trusted, read and recorded,
+each message in its own transaction. Nothing is dropped silently: what cannot be recorded with
+confidence waits in the review queue with its reasons (status ``review``)."""
+
+import hashlib
+import logging
+from dataclasses import dataclass, replace
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from consultation import answers, journal
+from consultation.answers import Answer, ProposedChange
+from consultation.errors import IllegalTransition, ProcedureError, SupersededVersion
+from consultation.moves import Move
+from consultation.texts import Text
+from consultation.timesource import TimeSource
+from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role
+from mail.compose import Identity
+from mail.matching import Match, match_message
+from mail.reading import Reading, read_reply
+from store import queries
+from store.database import Database
+from store.tables import ContactEmailRow, ContactRow, InboundMessageRow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # then the message is quarantined with its error and the loop goes on
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # recorded | review | superseded | late | auto_reply | bounce | other | dropped
+    reason: str | None = None
+
+
+class Inbox:
+    def __init__(
+        self, db: Database, *, identity: Identity, time: TimeSource, authserv_id: str | None = None
+    ) -> None:
+        self._db, self._identity, self._time, self._authserv_id = db, identity, time, authserv_id
+
+    async def receive(self, raw: bytes) -> int:
+        """Store, then process; a message seen before is not processed again."""
+        inbound_id, new = await self.store(raw)
+        if new:
+            await self.process(inbound_id)
+        return inbound_id
+
+    async def store(self, raw: bytes) -> tuple[int, bool]:
+        """Keep the bytes, idempotent on Message-ID (or the bytes' hash when there is none)."""
+        message_id = _message_id(raw)
+        key = message_id or f"sha256:{hashlib.sha256(raw).hexdigest()}"
+        try:
+            async with self._db.transaction() as session:
+                existing = await _by_key(session, key)
+                if existing is not None:
+                    assert existing.id is not None
+                    return existing.id, False
+                row = InboundMessageRow(
+                    dedupe_key=key, message_id=message_id, raw=raw, received_at=self._time.now()
+                )
+                session.add(row)
+                await session.flush()
+                assert row.id is not None
+                return row.id, True
+        except IntegrityError:  # another instance stored the same message a moment ago
+            async with self._db.session() as session:
+                found = await _by_key(session, key)
+                assert found is not None and found.id is not None
+                return found.id, False
+
+    async def process(self, inbound_id: int) -> Outcome | None:
+        """Read and record one stored message; an unexpected failure is counted on the message
+        and, at the third, the message is quarantined (a human looks at it, nothing is lost)."""
+        try:
+            async with self._db.transaction() as session:
+                row = await session.get(InboundMessageRow, inbound_id, with_for_update=True)
+                if row is None or row.status != "stored":
+                    return None
+                outcome = await _Processing(
+                    session, row, self._identity, self._time, self._authserv_id
+                ).run()
+                row.status, row.reason, row.processed_at = (
+                    outcome.status,
+                    outcome.reason,
+                    self._time.now(),
+                )
+                session.add(row)
+                return outcome
+        except Exception as exc:  # noqa: BLE001 — the shunt: record, quarantine at the third, go on
+            log.exception("inbound message %s failed", inbound_id)
+            await self._count_failure(inbound_id, exc)
+            return None
+
+    async def process_stored(self) -> int:
+        """Pick up messages stored but not processed (a restart mid-batch, earlier failures)."""
+        async with self._db.session() as session:
+            query = select(InboundMessageRow.id).where(InboundMessageRow.status == "stored")
+            ids = list((await session.exec(query.order_by(col(InboundMessageRow.id)))).all())
+        for inbound_id in ids:
+            assert inbound_id is not None
+            await self.process(inbound_id)
+        return len(ids)
+
+    async def _count_failure(self, inbound_id: int, exc: Exception) -> None:
+        async with self._db.transaction() as session:
+            row = await session.get(InboundMessageRow, inbound_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.error = f"{type(exc).__name__}: {exc}"[:2000]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status, row.reason = "quarantine", "processing_failed"
+            session.add(row)
+
+
+class _Processing:
+    """One message's way through matching, trust, reading and recording."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        row: InboundMessageRow,
+        identity: Identity,
+        time: TimeSource,
+        authserv_id: str | None,
+    ) -> None:
+        self.session, self.row, self.identity = session, row, identity
+        self.now = time.now()
+        self.authserv_id = authserv_id
+        self.message = _parse(row.raw)
+
+    async def run(self) -> Outcome:
+        sender = parseaddr(str(self.message.get("From", "")))[1].strip().lower()
+        self.row.sender = sender or None
+        if sender and self._ours(sender):
+            return Outcome("dropped", "loop")  # our own mail coming back: never answer it
+        matching = match_message(
+            self.message,
+            local=self.identity.reply_local,
+            domain=self.identity.domain,
+            secrets=self.identity.secrets,
+        )
+        contact = await queries.contact_by_email(self.session, sender) if sender else None
+        match = await self._complete(matching.match, contact)
+        reading = read_reply(self.row.raw, await self._paragraphs(match, contact))
+        if matching.match is not None and matching.match.via in ("token", "references"):
+            reading = _linked(reading)
+        self.row.reading = _reading_record(reading)
+        if reading.kind == "bounce":
+            return await self._bounce(reading)
+        if reading.kind == "auto_reply":
+            return await self._out_of_office(match, contact, reading)
+        if reading.kind == "other":
+            return Outcome("other", "not_a_reply")
+        if not sender:
+            return Outcome("review", "no_from")
+        if matching.problem:
+            return await self._refuse(matching.problem, reading)
+        if match is None or match.country is None:
+            return await self._refuse("unmatched", reading)
+        if self._dmarc_failed():
+            return Outcome("review", "dmarc_fail")
+        if not await self._speaks_for(contact, match.country):
+            return await self._refuse("unverified_sender", reading)
+        return await self._record(match, contact, reading)
+
+    def _ours(self, sender: str) -> bool:
+        local, _, domain = sender.partition("@")
+        ours = self.identity.address.lower()
+        return sender == ours or (
+            domain == self.identity.domain and local.split("+")[0] == self.identity.reply_local
+        )
+
+    async def _complete(self, match: Match | None, contact: ContactRow | None) -> Match | None:
+        """A subject tag names no country: the sender's own (if they speak for exactly one)."""
+        if match is None or match.country is not None or contact is None or contact.id is None:
+            return match
+        parties = {
+            r.party
+            for r in await queries.roles_of(self.session, contact.id)
+            if r.role == Role.FOCAL_POINT.value
+        }
+        if len(parties) == 1:
+            return Match(match.consultation_id, match.version, parties.pop(), match.via)
+        return match
+
+    async def _paragraphs(self, match: Match | None, contact: ContactRow | None) -> list[str]:
+        if match is None:
+            return []
+        version = await queries.version(self.session, match.consultation_id, match.version)
+        if version is None:
+            return []
+        language = Language(contact.language) if contact else Language.ES
+        return Text(es=version.paragraphs_es, en=version.paragraphs_en).in_language(language)
+
+    def _dmarc_failed(self) -> bool:
+        """Only our own server's stamp counts: anyone can write an Authentication-Results header."""
+        if not self.authserv_id:
+            return False
+        for value in self.message.get_all("Authentication-Results", []):
+            text = str(value).strip()
+            if text.split(";", 1)[0].strip().lower() == self.authserv_id.lower():
+                return "dmarc=fail" in text.lower().replace(" ", "")
+        return False
+
+    async def _speaks_for(self, contact: ContactRow | None, country: str) -> bool:
+        if contact is None or not contact.active or contact.id is None:
+            return False
+        roles = await queries.roles_of(self.session, contact.id)
+        return any(r.role == Role.FOCAL_POINT.value and r.party == country for r in roles)
+
+    async def _record(self, match: Match, contact: ContactRow | None, reading: Reading) -> Outcome:
+        self.row.consultation_id, self.row.version, self.row.country = (
+            match.consultation_id,
+            match.version,
+            match.country,
+        )
+        if reading.needs_review or (reading.position is None and not reading.extension_requested):
+            reasons = ",".join(reading.review_reasons) or "no_position"
+            await self._flag(match, reasons)
+            return Outcome("review", reasons)
+        answer = Answer(
+            country=match.country or "",
+            version=match.version,
+            position=PositionValue(reading.position) if reading.position else None,
+            amendments=tuple(
+                ProposedChange(AmendmentAction(a.action), a.paragraph, a.proposed)
+                for a in reading.amendments
+            ),
+            extension_requested=reading.extension_requested,
+            contact_id=contact.id if contact else None,
+            inbound_id=self.row.id,
+        )
+        try:
+            async with (
+                self.session.begin_nested()
+            ):  # a refused move leaves the message's own record intact
+                await answers.record_answer(
+                    self.session,
+                    match.consultation_id,
+                    answer,
+                    Move(actor=self.row.sender or "?", at=self.now),
+                )
+        except SupersededVersion:
+            await self._flag(match, "superseded_version")
+            return Outcome("superseded", "superseded_version")
+        except IllegalTransition as exc:
+            await self._flag(match, f"not_open:{exc.state}")
+            return Outcome("late", f"not_open:{exc.state}")
+        except ProcedureError as exc:
+            await self._flag(match, "refused")
+            return Outcome("review", f"refused: {exc}")
+        return Outcome("recorded")
+
+    async def _flag(self, match: Match, reason: str) -> None:
+        """Tell the PPT a reply needs a human: kept in the record, not in the tally."""
+        await journal.record_event(
+            self.session,
+            consultation_id=match.consultation_id,
+            kind="reply_flagged",
+            actor=self.row.sender or "?",
+            at=self.now,
+            inbound_id=self.row.id,
+            payload={"country": match.country, "version": match.version, "reason": reason},
+        )
+        await journal.queue_emails(
+            self.session,
+            kind="reply_flagged",
+            contacts=await queries.contacts_with_role(self.session, Role.PPT.value),
+            consultation_id=match.consultation_id,
+            at=self.now,
+            key=f"inbound-{self.row.id}",
+            payload={
+                "version": match.version,
+                "country": match.country,
+                "sender": self.row.sender,
+                "reason": reason,
+                "inbound_id": self.row.id,
+            },
+        )
+
+    async def _refuse(self, reason: str, reading: Reading) -> Outcome:
+        """Review, and tell the sender once a day per reason why it did not count (never a bounce
+        or an auto-reply: those never reach here)."""
+        sender = self.row.sender or ""
+        day = self.now.date().isoformat()
+        await journal.queue_email_to_address(
+            self.session,
+            kind="rejection",
+            address=sender,
+            language=reading.language,
+            at=self.now,
+            key=f"rejection:{sender}:{reason}:{day}",
+            payload={
+                "reason": reason,
+                "original_subject": str(self.message.get("Subject", ""))[:200],
+            },
+        )
+        return Outcome("review", reason)
+
+    async def _bounce(self, reading: Reading) -> Outcome:
+        marked = []
+        for address in reading.bounced_addresses:
+            email = await self.session.get(ContactEmailRow, address.lower())
+            if email is not None and not email.failing:
+                email.failing, email.failure, email.failed_at = True, "bounced", self.now
+                self.session.add(email)
+                marked.append(email.address)
+        if marked:
+            await journal.record_event(
+                self.session,
+                consultation_id=None,
+                kind="address_bounced",
+                actor="consulta",
+                at=self.now,
+                inbound_id=self.row.id,
+                payload={"addresses": marked},
+            )
+            await journal.queue_emails(
+                self.session,
+                kind="bounce_alert",
+                contacts=await queries.contacts_with_role(self.session, Role.ST.value),
+                consultation_id=None,
+                at=self.now,
+                key=f"inbound-{self.row.id}",
+                payload={"addresses": marked},
+            )
+        return Outcome("bounce", ",".join(marked) or "no_known_address")
+
+    async def _out_of_office(
+        self, match: Match | None, contact: ContactRow | None, reading: Reading
+    ) -> Outcome:
+        """A note on the country for the PPT, never a position, never answered."""
+        country = match.country if match else None
+        await journal.record_event(
+            self.session,
+            consultation_id=match.consultation_id if match else None,
+            kind="out_of_office",
+            actor=self.row.sender or "?",
+            at=self.now,
+            inbound_id=self.row.id,
+            payload={
+                "country": country,
+                "contact": contact.name if contact else self.row.sender,
+                "until": reading.auto_reply_until,
+            },
+        )
+        return Outcome("auto_reply", reading.auto_reply_until)
+
+
+def _linked(reading: Reading) -> Reading:
+    """The reader doubts a message it cannot tie to a consultation; a signed token or one of our
+    Message-IDs ties it, so that one doubt is lifted (every other stays)."""
+    if "unlinked_message" not in reading.review_reasons:
+        return reading
+    reasons = tuple(r for r in reading.review_reasons if r != "unlinked_message")
+    kind = "reply" if reading.kind == "other" else reading.kind
+    return replace(reading, kind=kind, review_reasons=reasons, needs_review=bool(reasons))
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _message_id(raw: bytes) -> str | None:
+    try:
+        value = _parse(raw).get("Message-ID")
+    except Exception:  # noqa: BLE001 — a header too broken to read is simply absent
+        return None
+    text = str(value or "").strip()
+    return text[:500] or None
+
+
+async def _by_key(session: AsyncSession, key: str) -> InboundMessageRow | None:
+    query = select(InboundMessageRow).where(InboundMessageRow.dedupe_key == key)
+    return (await session.exec(query)).first()
+
+
+def _reading_record(reading: Reading) -> dict[str, object]:
+    return {
+        "kind": reading.kind,
+        "position": reading.position,
+        "language": reading.language,
+        "extension_requested": reading.extension_requested,
+        "amendments": [
+            {"action": a.action, "paragraph": a.paragraph, "proposed": a.proposed}
+            for a in reading.amendments
+        ],
+        "confidence": reading.confidence,
+        "needs_review": reading.needs_review,
+        "review_reasons": list(reading.review_reasons),
+        "own_text": reading.own_text[:20000],
+        "auto_reply_until": reading.auto_reply_until,
+    }
