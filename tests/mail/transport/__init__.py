@@ -1,0 +1,1 @@
+"""Transport tests (SMTP out, IMAP in) against real servers."""
