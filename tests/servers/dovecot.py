@@ -39,6 +39,9 @@ log_path = {root}/dovecot.log
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
+# Dovecot re-checks an idling mailbox on its own every 30 s by default; far longer here, so a
+# message that arrives within a test's wait can only have come by an IDLE push.
+mailbox_idle_check_interval = 10 mins
 default_internal_user = {internal_user}
 default_login_user = {login_user}
 first_valid_uid = {mail_uid}

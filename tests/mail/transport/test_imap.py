@@ -2,7 +2,6 @@
 
 import asyncio
 import dataclasses
-import time
 from typing import Any, Literal
 
 import pytest
@@ -87,14 +86,11 @@ async def test_mail_delivered_while_idling_arrives_promptly(dovecot: Dovecot) ->
     async with running_proxy(dovecot.host, dovecot.port) as proxy:
         async with listening(listener(proxy), inbox):
             await eventually(lambda: proxy.idle_commands >= 1)
-            started = time.monotonic()
             await deliver(dovecot, 7)
+            # Within WAIT, far under Dovecot's fallback re-check: only IDLE's push gets it here.
             await inbox.wait_for(1)
-            elapsed = time.monotonic() - started
 
     assert inbox.numbers == [7]
-    # Dovecot's own fallback check runs every 30 s; well under that means IDLE pushed it.
-    assert elapsed < 5
 
 
 async def test_mail_arriving_during_a_catch_up_is_not_left_waiting(dovecot: Dovecot) -> None:
@@ -109,12 +105,10 @@ async def test_mail_arriving_during_a_catch_up_is_not_left_waiting(dovecot: Dove
         await inbox(raw, uid)
 
     await deliver(dovecot, 1)
-    started = time.monotonic()
     async with listening(listener(dovecot), handler):
-        await inbox.wait_for(2)
+        await inbox.wait_for(2)  # within WAIT, so not left for Dovecot's fallback re-check
 
     assert inbox.numbers == [1, 2]
-    assert time.monotonic() - started < 5
 
 
 async def test_fetching_does_not_mark_seen_only_handling_does(dovecot: Dovecot) -> None:
