@@ -71,3 +71,30 @@ def test_fixture_gives_expected_label(name: str) -> None:
 
 def test_fixtures_are_present() -> None:
     assert LABELS, f"no labels found under {FIXTURES}"
+
+
+def test_prints_per_field_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    """The figures the issue asks for, printed with the test run; every field must be perfect
+    on the dev set (generalisation is judged on unseen replies, not here)."""
+    fields = ("kind", "position", "extension_requested", "language")
+    right = dict.fromkeys(fields, 0)
+    hits = got_total = expected_total = 0
+    for name, case in LABELS.items():
+        paragraphs = split_paragraphs((FIXTURES / case["draft"]).read_text(encoding="utf-8"))
+        label = to_label(read_reply((FIXTURES / "messages" / name).read_bytes(), paragraphs))
+        for key in fields:
+            right[key] += label[key] == case["expected"][key]
+        got: list[dict[str, Any]] = label["amendments"]  # type: ignore[assignment]
+        found, count = amendments_match(got, case["expected"]["amendments"])
+        hits, got_total = hits + found, got_total + count
+        expected_total += len(case["expected"]["amendments"])
+    precision = hits / got_total if got_total else 1.0
+    recall = hits / expected_total if expected_total else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    with capsys.disabled():
+        print(f"\nreader accuracy over {len(LABELS)} fixtures:")
+        for key in fields:
+            print(f"  {key:<20} {right[key]}/{len(LABELS)}")
+        print(f"  amendments           precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
+    assert all(count == len(LABELS) for count in right.values())
+    assert f1 == 1.0
