@@ -55,9 +55,7 @@ async def conclude(session: AsyncSession, consultation_id: str, move: Move) -> C
     status = await consultation_status(session, row.id, now=move.at)
     passed = row.state == State.TALLIED.value or status.deadline_passed
     if not tally.may_conclude(status.result, deadline_passed=passed):
-        raise ConclusionBlocked(
-            _why_not(status, passed), state=row.state, action=Action.CONCLUDE.value
-        )
+        raise ConclusionBlocked(_why_not(status), state=row.state, action=Action.CONCLUDE.value)
     for amendment in status.open_amendments:  # what the PPT did not take up is closed as such
         amendment.status = AmendmentStatus.NOT_INCORPORATED.value
         session.add(amendment)
@@ -128,14 +126,12 @@ async def withdraw(
 
 
 async def observer_contacts(session: AsyncSession) -> list[ContactRow]:
+    """Observer countries and organisations: informed of results, never asked."""
     parties = [
         c.code for c in await queries.countries(session, status=CountryStatus.OBSERVER.value)
     ]
     parties += [o.code for o in await queries.organisations(session)]
-    found: list[ContactRow] = []
-    for party in parties:
-        found += await queries.contacts_with_role(session, Role.FOCAL_POINT.value, party=party)
-    return found
+    return await queries.focal_points(session, parties)
 
 
 def _outcome_payload(status: ConsultationStatus) -> dict[str, object]:
@@ -150,7 +146,7 @@ def _outcome_payload(status: ConsultationStatus) -> dict[str, object]:
     }
 
 
-def _why_not(status: ConsultationStatus, passed: bool) -> str:
+def _why_not(status: ConsultationStatus) -> str:
     row = status.consultation
     if status.result.blocking:
         blocking = ", ".join(status.result.blocking)

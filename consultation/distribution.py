@@ -14,7 +14,6 @@ from consultation.vocabulary import (
     AmendmentStatus,
     CountryStatus,
     Kind,
-    Role,
     State,
 )
 from store import queries
@@ -114,12 +113,7 @@ async def extend(session: AsyncSession, consultation_id: str, days: int, move: M
 
 async def member_focal_points(session: AsyncSession) -> list[ContactRow]:
     members = await queries.countries(session, status=CountryStatus.MEMBER.value)
-    found: list[ContactRow] = []
-    for country in members:
-        found += await queries.contacts_with_role(
-            session, Role.FOCAL_POINT.value, party=country.code
-        )
-    return found
+    return await queries.focal_points(session, [c.code for c in members])
 
 
 def _start_clock(row: ConsultationRow, version: VersionRow, move: Move) -> None:

@@ -55,16 +55,8 @@ async def queue_emails(
         if await _exists(session, dedupe):
             continue
         session.add(
-            OutboxRow(
-                dedupe_key=dedupe,
-                created_at=at,
-                channel="email",
-                kind=kind,
-                consultation_id=consultation_id,
-                contact_id=contact.id,
-                language=contact.language,
-                payload=dict(payload or {}),
-                next_attempt_at=at,
+            _email(
+                dedupe, kind, at, consultation_id, payload, contact.language, contact_id=contact.id
             )
         )
         queued += 1
@@ -92,18 +84,31 @@ async def queue_email_to_address(
     dedupe = f"email:{kind}:{key}"
     if not address or await _exists(session, dedupe):
         return False
-    session.add(
-        OutboxRow(
-            dedupe_key=dedupe,
-            created_at=at,
-            channel="email",
-            kind=kind,
-            consultation_id=consultation_id,
-            address=address,
-            language=language,
-            payload=dict(payload or {}),
-            next_attempt_at=at,
-        )
-    )
+    session.add(_email(dedupe, kind, at, consultation_id, payload, language, address=address))
     await session.flush()
     return True
+
+
+def _email(
+    dedupe: str,
+    kind: str,
+    at: datetime,
+    consultation_id: str | None,
+    payload: Mapping[str, Any] | None,
+    language: str,
+    *,
+    contact_id: int | None = None,
+    address: str | None = None,
+) -> OutboxRow:
+    return OutboxRow(
+        dedupe_key=dedupe,
+        created_at=at,
+        channel="email",
+        kind=kind,
+        consultation_id=consultation_id,
+        contact_id=contact_id,
+        address=address,
+        language=language,
+        payload=dict(payload or {}),
+        next_attempt_at=at,
+    )

@@ -89,6 +89,14 @@ async def contacts_with_role(
     return list((await session.exec(query.distinct())).all())
 
 
+async def focal_points(session: AsyncSession, parties: Sequence[str]) -> list[ContactRow]:
+    """Active focal points of the given countries or organisations, in the parties' order."""
+    found: list[ContactRow] = []
+    for party in parties:
+        found += await contacts_with_role(session, "focal_point", party=party)
+    return found
+
+
 async def contact_by_email(session: AsyncSession, address: str) -> ContactRow | None:
     row = await session.get(ContactEmailRow, address.strip().lower())
     return await session.get(ContactRow, row.contact_id) if row else None
