@@ -18,8 +18,7 @@ def test_amendment_table_is_preferred_over_the_plain_part() -> None:
     html = (
         "<div>Costa Rica propone los siguientes cambios:</div><table><tr><td>Párrafo</td>"
         "<td>Texto original</td><td>Texto propuesto</td><td>Justificación</td></tr>"
-        "<tr><td>3</td><td>cinco días</td><td>diez días</td><td>Capacidad</td></tr></table>"
-        + QUOTE
+        "<tr><td>3</td><td>cinco días</td><td>diez días</td><td>Capacidad</td></tr></table>" + QUOTE
     )
     reading = read_reply(make_message("Costa Rica propone cambios.", html=html), DRAFT_ES)
     assert reading.position == "amend"
@@ -52,9 +51,7 @@ def test_gmail_interleaved_answer() -> None:
     )
     reading = read_reply(make_message(None, html=html), DRAFT_ES)
     assert reading.position == "amend"
-    assert reading.amendments == (
-        Amendment("replace", 3, DRAFT_ES[2].replace("cinco", "siete")),
-    )
+    assert reading.amendments == (Amendment("replace", 3, DRAFT_ES[2].replace("cinco", "siete")),)
     assert "no tiene objeciones" not in reading.own_text
 
 
@@ -67,6 +64,4 @@ def test_word_numbered_list_of_the_revised_text() -> None:
     )
     html = "<p>México acompaña el texto con los cambios siguientes:</p>" + items + QUOTE
     reading = read_reply(make_message(None, html=html), DRAFT_ES)
-    assert reading.amendments == (
-        Amendment("replace", 3, DRAFT_ES[2].replace("cinco", "quince")),
-    )
+    assert reading.amendments == (Amendment("replace", 3, DRAFT_ES[2].replace("cinco", "quince")),)
