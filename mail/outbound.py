@@ -82,11 +82,7 @@ class EmailOutbox:
             await self._mark_failing(session, row, address, result, report)
         if result.transient and row.attempts < MAX_ATTEMPTS:
             row.next_attempt_at = now + _backoff(row.attempts)
-            row.last_error = "; ".join(
-                f"{r.recipient}: {r.code or ''} {r.message}".strip()
-                for r in result.results
-                if r.recipient in result.transient
-            )
+            row.last_error = _describe(result, only=result.transient)
             report.retrying += 1
         elif delivered:
             row.status, row.sent_at = "sent", now
@@ -194,5 +190,7 @@ def _backoff(attempts: int) -> timedelta:
     return min(wait, MAX_BACKOFF)
 
 
-def _describe(result: DeliveryResult) -> str:
-    return "; ".join(f"{r.recipient}: {r.code or ''} {r.message}".strip() for r in result.results)
+def _describe(result: DeliveryResult, *, only: list[str] | None = None) -> str:
+    """``addr: 550 No such user; …`` for every recipient, or for ``only`` those."""
+    chosen = [r for r in result.results if only is None or r.recipient in only]
+    return "; ".join(f"{r.recipient}: {r.code or ''} {r.message}".strip() for r in chosen)
