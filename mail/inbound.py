@@ -21,6 +21,7 @@ from consultation.texts import Text
 from consultation.timesource import TimeSource
 from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role
 from mail.compose import Identity
+from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
 from mail.matching import Match, match_message
 from mail.reading import Reading, read_reply
 from store import queries
@@ -40,18 +41,33 @@ class Outcome:
 
 class Inbox:
     def __init__(
-        self, db: Database, *, identity: Identity, time: TimeSource, authserv_id: str | None = None
+        self,
+        db: Database,
+        *,
+        identity: Identity,
+        time: TimeSource,
+        authserv_id: str | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self._db, self._identity, self._time, self._authserv_id = db, identity, time, authserv_id
+        self._max_message_bytes = max_message_bytes
 
-    async def receive(self, raw: bytes) -> int:
-        """Store, then process; a message seen before is not processed again."""
-        inbound_id, new = await self.store(raw)
+    async def receive(
+        self, raw: bytes, *, size: int | None = None, header_only: bool = False
+    ) -> int:
+        """Store, then process; a message seen before is not processed again.
+
+        ``header_only``: the message was over the size limit and ``raw`` is its header alone
+        (``size`` is the whole message's). It goes to review, and the sender is told why.
+        """
+        inbound_id, new = await self.store(raw, size=size, header_only=header_only)
         if new:
             await self.process(inbound_id)
         return inbound_id
 
-    async def store(self, raw: bytes) -> tuple[int, bool]:
+    async def store(
+        self, raw: bytes, *, size: int | None = None, header_only: bool = False
+    ) -> tuple[int, bool]:
         """Keep the bytes, idempotent on Message-ID (or the bytes' hash when there is none)."""
         message_id = _message_id(raw)
         key = message_id or f"sha256:{hashlib.sha256(raw).hexdigest()}"
@@ -62,7 +78,12 @@ class Inbox:
                     assert existing.id is not None
                     return existing.id, False
                 row = InboundMessageRow(
-                    dedupe_key=key, message_id=message_id, raw=raw, received_at=self._time.now()
+                    dedupe_key=key,
+                    message_id=message_id,
+                    raw=raw,
+                    size=len(raw) if size is None else size,
+                    header_only=header_only,
+                    received_at=self._time.now(),
                 )
                 session.add(row)
                 await session.flush()
@@ -84,7 +105,7 @@ class Inbox:
                     return None
                 outcome = await _Processing(
                     session, row, self._identity, self._time, self._authserv_id
-                ).run()
+                ).run(limit=self._max_message_bytes)
                 row.status, row.reason, row.processed_at = (
                     outcome.status,
                     outcome.reason,
@@ -135,11 +156,13 @@ class _Processing:
         self.authserv_id = authserv_id
         self.message = _parse(row.raw)
 
-    async def run(self) -> Outcome:
+    async def run(self, *, limit: int) -> Outcome:
         sender = parseaddr(str(self.message.get("From", "")))[1].strip().lower()
         self.row.sender = sender or None
         if sender and self._ours(sender):
             return Outcome("dropped", "loop")  # our own mail coming back: never answer it
+        if self.row.header_only:
+            return await self._too_large(limit)
         matching = match_message(
             self.message,
             local=self.identity.reply_local,
@@ -169,6 +192,34 @@ class _Processing:
         if not await self._speaks_for(contact, match.country):
             return await self._refuse("unverified_sender", reading)
         return await self._record(match, contact, reading)
+
+    async def _too_large(self, limit: int) -> Outcome:
+        """Over the size limit: nothing to read but the header. The PPT is told when it answers
+        a consultation; the sender is told why (once a day), unless a machine sent it."""
+        matching = match_message(
+            self.message,
+            local=self.identity.reply_local,
+            domain=self.identity.domain,
+            secrets=self.identity.secrets,
+        )
+        contact = await queries.contact_by_email(self.session, self.row.sender or "")
+        match = None if matching.problem else await self._complete(matching.match, contact)
+        if match is not None:
+            self.row.consultation_id, self.row.version, self.row.country = (
+                match.consultation_id,
+                match.version,
+                match.country,
+            )
+            await self._flag(match, "too_large")
+        if self.row.sender and not _automatic(self.message):
+            language = contact.language if contact else Language.ES.value
+            await self._tell_sender(
+                "too_large",
+                language,
+                size_mb=_megabytes(self.row.size or 0),
+                limit_mb=_megabytes(limit),
+            )
+        return Outcome("review", "too_large")
 
     def _ours(self, sender: str) -> bool:
         local, _, domain = sender.partition("@")
@@ -288,21 +339,25 @@ class _Processing:
     async def _refuse(self, reason: str, reading: Reading) -> Outcome:
         """Review, and tell the sender once a day per reason why it did not count (never a bounce
         or an auto-reply: those never reach here)."""
+        await self._tell_sender(reason, reading.language)
+        return Outcome("review", reason)
+
+    async def _tell_sender(self, reason: str, language: str, **details: object) -> None:
         sender = self.row.sender or ""
         day = self.now.date().isoformat()
         await journal.queue_email_to_address(
             self.session,
             kind="rejection",
             address=sender,
-            language=reading.language,
+            language=language,
             at=self.now,
             key=f"rejection:{sender}:{reason}:{day}",
             payload={
                 "reason": reason,
                 "original_subject": str(self.message.get("Subject", ""))[:200],
+                **details,
             },
         )
-        return Outcome("review", reason)
 
     async def _bounce(self, reading: Reading) -> Outcome:
         marked = []
@@ -362,6 +417,21 @@ def _linked(reading: Reading) -> Reading:
     reasons = tuple(r for r in reading.review_reasons if r != "unlinked_message")
     kind = "reply" if reading.kind == "other" else reading.kind
     return replace(reading, kind=kind, review_reasons=reasons, needs_review=bool(reasons))
+
+
+def _automatic(message: EmailMessage) -> bool:
+    """Sent by a machine, judging by the header alone (RFC 3834, RFC 3464): never answered."""
+    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
+    return (
+        auto != "no"
+        or message.get_content_type() == "multipart/report"
+        or str(message.get("Return-Path", "")).strip() == "<>"
+        or parseaddr(str(message.get("From", "")))[1].lower().startswith("mailer-daemon@")
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f}"
 
 
 def _parse(raw: bytes) -> EmailMessage:

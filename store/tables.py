@@ -169,6 +169,10 @@ class InboundMessageRow(SQLModel, table=True):
     dedupe_key: str = Field(unique=True)  # Message-ID, or sha256 of the bytes when it has none
     message_id: str | None = None
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The message's size on the server; over the size limit only the header is kept (`raw`)
+    # and the whole message stays in the mailbox for whoever reviews it.
+    size: int | None = None
+    header_only: bool = False
     received_at: datetime = Field(sa_type=UtcDateTime)
     status: str = Field(default="stored", index=True)  # stored|recorded|review|quarantine|dropped
     reason: str | None = None

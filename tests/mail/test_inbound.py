@@ -16,7 +16,7 @@ from store import queries
 from store.database import Database
 from store.tables import ContactEmailRow, EventRow, InboundMessageRow, OutboxRow
 from tests.factories import make_consultation
-from tests.mail.test_compose import IDENTITY
+from tests.mail.test_compose import IDENTITY, body, composed
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "replies"
 LABELS = json.loads((FIXTURES / "labels.json").read_text(encoding="utf-8"))
@@ -165,6 +165,52 @@ async def test_a_bad_token_goes_to_review_with_one_notice_a_day(
     assert len(await outbox(db, "rejection")) == 1
     async with db.session() as session:
         assert await queries.latest_positions(session, consultation, 1) == {}
+
+
+def header_of(raw: bytes) -> bytes:
+    return raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+
+
+async def test_a_message_over_the_size_limit_is_reviewed_and_its_sender_told(
+    db: Database, time: ManualTime, consultation: str
+) -> None:
+    raw = plain(
+        sender=GT, to=reply_address(consultation, "GT"), subject="RE: scan", body="(a scan)"
+    )
+    size = 30 * 1024 * 1024
+    await inbox(db, time).receive(header_of(raw), size=size, header_only=True)
+
+    [row] = await stored(db)
+    assert (row.status, row.reason, row.size, row.header_only) == (
+        "review",
+        "too_large",
+        size,
+        True,
+    )
+    assert (row.consultation_id, row.version, row.country) == (consultation, 1, "GT")
+    assert len(await outbox(db, "reply_flagged")) == 1  # the PPT knows
+    [notice] = await composed(db, time, "rejection")
+    assert str(notice["To"]) == GT
+    text = body(notice, "plain")
+    assert "ocupa 30 MB y el límite es de 25 MB" in text, text
+    async with db.session() as session:
+        assert await queries.latest_positions(session, consultation, 1) == {}
+
+
+async def test_an_oversized_bounce_is_kept_and_never_answered(
+    db: Database, time: ManualTime, consultation: str
+) -> None:
+    raw = plain(
+        sender="MAILER-DAEMON@mx.example",
+        to="consultas@crm.example",
+        subject="Undelivered Mail Returned to Sender",
+        body="(the whole original attached)",
+        extra="Auto-Submitted: auto-replied\r\n",
+    )
+    await inbox(db, time).receive(header_of(raw), size=40 * 1024 * 1024, header_only=True)
+    [row] = await stored(db)
+    assert (row.status, row.reason) == ("review", "too_large")
+    assert await outbox(db, "rejection") == []
 
 
 async def test_a_valid_token_from_an_unregistered_address_is_not_counted(

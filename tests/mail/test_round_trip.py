@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from consultation.timesource import ManualTime
-from mail.imap import ImapConfig, ImapListener
+from mail.imap import Fetched, ImapConfig, ImapListener
 from mail.inbound import Inbox
 from mail.mailbox_store import StoredMailboxState
 from mail.outbound import EmailOutbox
@@ -75,8 +75,8 @@ async def test_draft_out_reply_in_through_idle_recorded_and_receipted(
     recorded = asyncio.Event()
     inbox = Inbox(db, identity=IDENTITY, time=time)
 
-    async def handler(raw: bytes, uid: int) -> None:
-        await inbox.receive(raw)
+    async def handler(message: Fetched) -> None:
+        await inbox.receive(message.raw)
         recorded.set()
 
     async with running_proxy(dovecot.host, dovecot.port) as proxy:

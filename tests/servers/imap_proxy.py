@@ -34,6 +34,7 @@ class ImapProxy:
         self.port = 0
         self.connections = 0
         self.idle_commands = 0
+        self.bytes_to_client = 0  # what the server sent: proves what was (not) downloaded
         self._upstream = (upstream_host, upstream_port)
         self._links: list[_Link] = []
         self._bye_on_idle = 0
@@ -102,6 +103,8 @@ class ImapProxy:
                         self._bye_on_idle -= 1
                         link.client.write(b"* BYE Idle not allowed now\r\n")
                         break
+                if not from_client:
+                    self.bytes_to_client += len(chunk)
                 writer.write(chunk)
                 await writer.drain()
         link.close()

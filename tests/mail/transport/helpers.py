@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from email.message import EmailMessage
 
-from mail.imap import Handler, ImapListener
+from mail.imap import Fetched, Handler, ImapListener
 
 WAIT = 15.0  # generous: only a broken listener ever waits this long
 
@@ -54,9 +54,9 @@ class Inbox:
         self.handled: list[tuple[int, int]] = []  # (uid, message number)
         self._changed = asyncio.Condition()
 
-    async def __call__(self, raw: bytes, uid: int) -> None:
+    async def __call__(self, message: Fetched) -> None:
         async with self._changed:
-            self.handled.append((uid, message_number(raw)))
+            self.handled.append((message.uid, message_number(message.raw)))
             self._changed.notify_all()
 
     @property

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import pytest
 
-from mail.imap import DONE_KEYWORD, ImapConfig, ImapListener, ImapLoginRefused
+from mail.imap import DONE_KEYWORD, Fetched, ImapConfig, ImapListener, ImapLoginRefused
 from mail.mailbox_state import MemoryMailboxState
 from tests.mail.transport.helpers import (
     WAIT,
@@ -99,10 +99,10 @@ async def test_mail_arriving_during_a_catch_up_is_not_left_waiting(dovecot: Dove
     # would leave message 2 waiting for Dovecot's 30-second fallback check.
     inbox = Inbox()
 
-    async def handler(raw: bytes, uid: int) -> None:
-        if message_number(raw) == 1:
+    async def handler(message: Fetched) -> None:
+        if message_number(message.raw) == 1:
             await deliver(dovecot, 2)
-        await inbox(raw, uid)
+        await inbox(message)
 
     await deliver(dovecot, 1)
     async with listening(listener(dovecot), handler):
@@ -115,8 +115,8 @@ async def test_fetching_does_not_mark_seen_only_handling_does(dovecot: Dovecot) 
     await deliver(dovecot, 1)
     flags_while_handling: set[str] = set()
 
-    async def handler(raw: bytes, uid: int) -> None:
-        flags_while_handling.update(await dovecot.keywords(uid))
+    async def handler(message: Fetched) -> None:
+        flags_while_handling.update(await dovecot.keywords(message.uid))
 
     await listener(dovecot).poll_once(handler)
 
@@ -267,14 +267,37 @@ async def test_idle_is_renewed_before_the_deadline(dovecot: Dovecot) -> None:
     assert inbox.numbers == [1]
 
 
+async def test_a_message_over_the_size_limit_is_handed_over_as_its_header_alone(
+    dovecot: Dovecot,
+) -> None:
+    big = raw_message(2).replace(b"We approve (2).", b"A" * (30 * 1024 * 1024))
+    await deliver(dovecot, 1)
+    await dovecot.append(big)
+    await deliver(dovecot, 3)
+    got: list[Fetched] = []
+
+    async def handler(message: Fetched) -> None:
+        got.append(message)
+
+    async with running_proxy(dovecot.host, dovecot.port) as proxy:
+        await listener(proxy).poll_once(handler)
+
+    assert [(m.uid, m.complete) for m in got] == [(1, True), (2, False), (3, True)]
+    header = got[1]
+    assert header.size > 30 * 1024 * 1024 and header.raw.endswith(b"\r\n\r\n")
+    assert message_number(header.raw) == 2 and b"AAAA" not in header.raw
+    assert proxy.bytes_to_client < 64 * 1024  # the body never crossed the wire
+    assert DONE_KEYWORD in await dovecot.keywords(2)  # handled, so marked: no refetch loop
+
+
 async def test_handler_failure_leaves_run_and_the_message_unhandled(dovecot: Dovecot) -> None:
     state = MemoryMailboxState()
     await deliver(dovecot, 1, 2)
     seen: list[int] = []
 
-    async def fragile(raw: bytes, uid: int) -> None:
-        seen.append(message_number(raw))
-        if message_number(raw) == 2:
+    async def fragile(message: Fetched) -> None:
+        seen.append(message_number(message.raw))
+        if message_number(message.raw) == 2:
             raise ValueError("cannot read this one")
 
     with pytest.raises(ValueError, match="cannot read this one"):
