@@ -1,6 +1,7 @@
 """Drain the outbox's email notices over SMTP: each sent once, retried with backoff, failures
 recorded on the contact and reported to the PPT and the ST."""
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,14 +56,32 @@ class EmailOutbox:
         self._identity, self._time = identity, time
 
     async def drain(self, *, limit: int = 1000) -> DrainReport:
+        """Send what is due, up to ``limit`` notices.
+
+        Cancelled, it first finishes the notice in flight: a message the SMTP server has
+        accepted is recorded as sent before the cancellation goes on, so a shutdown never
+        leads to sending it again. (A kill between the server's acceptance and the commit
+        still can; the retry then carries the same Message-ID, which mail clients collapse.)
+        """
         report = DrainReport()
         for _ in range(limit):
-            async with self._db.transaction() as session:
-                row = await _claim(session, self._time.now())
-                if row is None:
-                    break
-                await self._deliver(session, row, report)
+            one = asyncio.ensure_future(self._next(report))
+            try:
+                more = await asyncio.shield(one)
+            except asyncio.CancelledError:
+                await one
+                raise
+            if not more:
+                break
         return report
+
+    async def _next(self, report: DrainReport) -> bool:
+        async with self._db.transaction() as session:
+            row = await _claim(session, self._time.now())
+            if row is None:
+                return False
+            await self._deliver(session, row, report)
+            return True
 
     async def _deliver(self, session: AsyncSession, row: OutboxRow, report: DrainReport) -> None:
         now = self._time.now()

@@ -1,0 +1,116 @@
+"""The email front as one running piece: replies in from IMAP, notices out over SMTP.
+
+Two loops share nothing but the database:
+
+- listening: every message the IMAP listener hands over is stored raw and processed
+  (`Inbox.receive`); then the sender is woken, so a receipt leaves at once;
+- sending: drains the outbox's email notices whenever woken, and every `interval` seconds
+  anyway (notices queued by another process, retries that have come due). It also picks up
+  messages stored but not processed: left by a crash between the two steps, or by a failure
+  that `Inbox` counts towards quarantine.
+
+Start-up processes what an earlier run stored and did not process, before listening. Nothing
+is held only in memory: stopping at any point and starting again loses nothing and does
+nothing twice (the listener's position, the inbound rows and the outbox rows are in the store).
+
+An exception other than the IMAP connection's own (the database gone, say) ends `run`: the
+process manager restarts the service, and the restart resumes from the store.
+"""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from jinja2 import Environment
+
+from consultation.timesource import TimeSource
+from mail.compose import Identity
+from mail.imap import Fetched, ImapConfig, ImapListener
+from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
+from mail.imap_session import Interrupted, until
+from mail.inbound import Inbox
+from mail.mailbox_state import MailboxState
+from mail.mailbox_store import StoredMailboxState
+from mail.outbound import DrainReport, EmailOutbox
+from mail.smtp import SmtpConfig, SmtpSender
+from store.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MailFrontConfig:
+    imap: ImapConfig | None  # None: send only (replies are read elsewhere, or not at all)
+    smtp: SmtpConfig
+    identity: Identity
+    authserv_id: str | None = None
+    interval: float = 10.0  # seconds between outbox checks when nothing wakes the sender
+
+
+class MailFront:
+    def __init__(
+        self,
+        db: Database,
+        config: MailFrontConfig,
+        *,
+        env: Environment,
+        time: TimeSource,
+        state: MailboxState | None = None,
+    ) -> None:
+        self._db, self._config = db, config
+        self.inbox = Inbox(
+            db,
+            identity=config.identity,
+            time=time,
+            authserv_id=config.authserv_id,
+            max_message_bytes=(
+                config.imap.max_message_bytes if config.imap else DEFAULT_MAX_MESSAGE_BYTES
+            ),
+        )
+        self._sender = SmtpSender(config.smtp)
+        self.outbox = EmailOutbox(db, self._sender, env=env, identity=config.identity, time=time)
+        self._state = state or StoredMailboxState(db)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was queued: send now rather than at the next interval."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set; what is in flight then is finished, not abandoned."""
+        try:
+            await self.inbox.process_stored()
+            async with asyncio.TaskGroup() as group:
+                if self._config.imap is not None:
+                    group.create_task(self._listen(self._config.imap, stop))
+                group.create_task(self._send(stop))
+        finally:
+            await self._sender.close()
+
+    async def _listen(self, imap: ImapConfig, stop: asyncio.Event) -> None:
+        async def handle(message: Fetched) -> None:
+            await self.inbox.receive(
+                message.raw, size=message.size, header_only=not message.complete
+            )
+            self._wake.set()
+
+        await ImapListener(imap, self._state).run(handle, stop)
+
+    async def _send(self, stop: asyncio.Event) -> None:
+        while True:
+            self._wake.clear()
+            await self.inbox.process_stored()
+            report = await self.outbox.drain()
+            _log(report)
+            if stop.is_set():
+                return
+            with contextlib.suppress(TimeoutError, Interrupted):
+                await until(self._wake.wait(), [stop], self._config.interval)
+
+
+def _log(report: DrainReport) -> None:
+    if report.sent or report.retrying or report.failed:
+        log.info(
+            "outbox: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed
+        )
