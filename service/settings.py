@@ -1,17 +1,64 @@
-"""Settings from ``CONSULTA_*`` environment variables or a ``.env`` file, built once here."""
+"""Settings from ``CONSULTA_*`` environment variables or a ``.env`` file, built once here.
+
+Nested groups use ``__``: ``CONSULTA_SMTP__HOST``, ``CONSULTA_IMAP__PASSWORD``,
+``CONSULTA_MAIL__SECRETS='["first", "older"]'``. `.env.example` documents every one.
+"""
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consultation.vocabulary import Language
+
+Security = Literal["none", "starttls", "tls"]
 
 
 class DbSettings(BaseModel):
     # A file under ./var by default; PostgreSQL: postgresql+asyncpg://user:pass@host/db
     url: str = "sqlite+aiosqlite:///var/consulta.db"
     echo: bool = False
+
+
+class SmtpSettings(BaseModel):
+    """Where notices are submitted (port 587 with STARTTLS, or 465 with TLS)."""
+
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: SecretStr | None = None
+    security: Security = "starttls"
+    timeout: float = 30.0
+
+
+class ImapSettings(BaseModel):
+    """The mailbox replies arrive in (the plus-addressed Reply-To must deliver here)."""
+
+    host: str | None = None  # none: the service sends but reads no replies
+    port: int = 993
+    username: str | None = None
+    password: SecretStr | None = None
+    security: Security = "tls"
+    mailbox: str = "INBOX"
+    processed: Literal["flag", "move"] = "flag"
+    processed_folder: str = "Processed"
+    poll_seconds: float = 60.0  # only where the server has no IDLE
+    max_message_bytes: int = 25 * 1024 * 1024
+
+
+class MailSettings(BaseModel):
+    """Who the service writes as, and how replies are tied back to a consultation."""
+
+    address: str = "consultas@crm.example"
+    name: str = "Consultas CRM"
+    reply_local: str = "consultas"  # replies go to consultas+<token>@<domain>
+    domain: str = "crm.example"
+    # The first signs reply tokens; the others still verify them (rotation without breaking
+    # replies to drafts already sent). At least 16 characters each.
+    secrets: list[SecretStr] = Field(default_factory=list)
+    authserv_id: str | None = None  # our own MTA's Authentication-Results stamp
+    send_interval: float = 10.0  # seconds between outbox checks when nothing wakes the sender
 
 
 class Settings(BaseSettings):
@@ -22,5 +69,8 @@ class Settings(BaseSettings):
     )
 
     db: DbSettings = DbSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    imap: ImapSettings = ImapSettings()
+    mail: MailSettings = MailSettings()
     language: Language = Language.EN  # of the command line's own output
     roster: Path | None = None  # imported on `consulta roster import` without a file

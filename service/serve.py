@@ -1,0 +1,51 @@
+"""`consulta serve`: the long-running service.
+
+Today it runs the email front (replies in, notices out); the Slack front and the scheduler
+join the same TaskGroup as they land. SIGTERM or SIGINT sets `stop`: the fronts take no new
+work, finish what is in flight, close their connections, and the command exits 0.
+"""
+
+import asyncio
+import logging
+import signal
+
+import click
+
+from service.cli_support import app, run, templates
+from service.context import AppContext, open_database
+from service.wiring import checked, mail_front
+
+log = logging.getLogger(__name__)
+
+
+async def serve_until_stopped(context: AppContext, stop: asyncio.Event) -> None:
+    settings = checked(context.settings)  # before touching anything: one clear sentence
+    db = await open_database(context)
+    try:
+        front = mail_front(settings, db, env=templates(), time=context.time)
+        log.info("consulta serving: email front%s", "" if settings.imap.host else " (send only)")
+        async with asyncio.TaskGroup() as group:
+            group.create_task(front.run(stop))
+    finally:
+        await db.dispose()
+
+
+async def _serve(context: AppContext) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await serve_until_stopped(context, stop)
+
+
+@click.command()
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Run the service: read replies, send notices, until SIGTERM or Ctrl-C."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    run(_serve(app(ctx)))
+
+
+COMMANDS = [serve]

@@ -1,0 +1,106 @@
+"""Settings turned into the running pieces, with every missing setting named up front.
+
+`check` lists what stops the service from starting, each as one sentence naming the variable
+to set; `mail_front` builds the email front from settings that passed the check.
+"""
+
+from jinja2 import Environment
+
+from consultation.errors import ConsultaError
+from consultation.timesource import TimeSource
+from mail.compose import Identity
+from mail.front import MailFront, MailFrontConfig
+from mail.imap import ImapConfig
+from mail.smtp import SmtpConfig
+from service.settings import Settings
+from store.database import Database
+
+MIN_SECRET_LENGTH = 16
+
+
+class ConfigurationError(ConsultaError):
+    """The service cannot start: the message says which setting is missing or wrong."""
+
+
+def check(settings: Settings) -> list[str]:
+    problems = []
+    if not settings.smtp.host:
+        problems.append("no SMTP server: set CONSULTA_SMTP__HOST")
+    if not settings.mail.secrets:
+        problems.append(
+            "no secret to sign reply addresses: set CONSULTA_MAIL__SECRETS "
+            "(a JSON list, e.g. '[\"a long random string\"]')"
+        )
+    elif any(len(s.get_secret_value()) < MIN_SECRET_LENGTH for s in settings.mail.secrets):
+        problems.append(f"every CONSULTA_MAIL__SECRETS entry needs {MIN_SECRET_LENGTH}+ characters")
+    imap = settings.imap
+    if imap.host and not (imap.username and imap.password):
+        problems.append(
+            "IMAP is configured without credentials: set CONSULTA_IMAP__USERNAME and "
+            "CONSULTA_IMAP__PASSWORD"
+        )
+    return problems
+
+
+def checked(settings: Settings) -> Settings:
+    problems = check(settings)
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+    return settings
+
+
+def identity(settings: Settings) -> Identity:
+    mail = settings.mail
+    return Identity(
+        address=mail.address,
+        name=mail.name,
+        reply_local=mail.reply_local,
+        domain=mail.domain,
+        secrets=tuple(s.get_secret_value().encode() for s in mail.secrets),
+    )
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    smtp = settings.smtp
+    assert smtp.host is not None, "checked() first"
+    return SmtpConfig(
+        host=smtp.host,
+        port=smtp.port,
+        username=smtp.username,
+        password=smtp.password.get_secret_value() if smtp.password else None,
+        security=smtp.security,
+        timeout=smtp.timeout,
+    )
+
+
+def imap_config(settings: Settings) -> ImapConfig | None:
+    imap = settings.imap
+    if not imap.host:
+        return None
+    assert imap.username and imap.password, "checked() first"
+    return ImapConfig(
+        host=imap.host,
+        port=imap.port,
+        username=imap.username,
+        password=imap.password.get_secret_value(),
+        mailbox=imap.mailbox,
+        security=imap.security,
+        processed=imap.processed,
+        processed_folder=imap.processed_folder,
+        poll_seconds=imap.poll_seconds,
+        max_message_bytes=imap.max_message_bytes,
+    )
+
+
+def mail_front(
+    settings: Settings, db: Database, *, env: Environment, time: TimeSource
+) -> MailFront:
+    settings = checked(settings)
+    config = MailFrontConfig(
+        imap=imap_config(settings),
+        smtp=smtp_config(settings),
+        identity=identity(settings),
+        authserv_id=settings.mail.authserv_id,
+        interval=settings.mail.send_interval,
+    )
+    return MailFront(db, config, env=env, time=time)

@@ -1,0 +1,105 @@
+"""`consulta serve` as an operator runs it: a process, real mail servers, SIGTERM to stop."""
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from consultation.timesource import ManualTime
+from tests.databases import sqlite_database
+from tests.factories import make_consultation
+from tests.mail.test_compose import IDENTITY
+from tests.mail.test_front import DRAFTS, focal_point, reply_to_draft
+from tests.mail.test_inbound import fixture_text
+from tests.mail.transport.helpers import WAIT
+from tests.servers.dovecot import Dovecot, running_dovecot
+from tests.servers.smtpd import SmtpServer, running_smtpd
+
+CONSULTA = Path(sys.executable).parent / "consulta"
+
+
+@pytest.fixture
+async def smtpd() -> AsyncIterator[SmtpServer]:
+    async with running_smtpd() as server:
+        yield server
+
+
+@pytest.fixture
+async def dovecot() -> AsyncIterator[Dovecot]:
+    async with running_dovecot() as server:
+        yield server
+
+
+def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith("CONSULTA_")}
+    return keep | {"CONSULTA_DB__URL": f"sqlite+aiosqlite:///{tmp_path / 'consulta.db'}"} | settings
+
+
+async def consulta(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        str(CONSULTA),
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def until_received(smtpd: SmtpServer, count: int) -> None:
+    async with asyncio.timeout(WAIT):
+        while len(smtpd.received) < count:
+            await asyncio.sleep(0.05)
+
+
+async def test_serve_without_mail_settings_names_what_is_missing(tmp_path: Path) -> None:
+    process = await consulta(environment(tmp_path), "serve")
+    _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode == 1
+    [line] = stderr.decode().strip().splitlines()
+    assert "CONSULTA_SMTP__HOST" in line and "CONSULTA_MAIL__SECRETS" in line
+
+
+async def test_serve_sends_reads_receipts_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, smtpd: SmtpServer, dovecot: Dovecot
+) -> None:
+    # Queued a minute ago by the system clock, so the service (on that clock) finds it due.
+    time = ManualTime(datetime.now(UTC) - timedelta(minutes=1))
+    async with sqlite_database(tmp_path) as db:
+        await make_consultation(db, time, text=fixture_text())
+    env = environment(
+        tmp_path,
+        CONSULTA_SMTP__HOST=smtpd.host,
+        CONSULTA_SMTP__PORT=str(smtpd.port),
+        CONSULTA_SMTP__SECURITY="none",
+        CONSULTA_IMAP__HOST=dovecot.host,
+        CONSULTA_IMAP__PORT=str(dovecot.port),
+        CONSULTA_IMAP__SECURITY="none",
+        CONSULTA_IMAP__USERNAME=Dovecot.user,
+        CONSULTA_IMAP__PASSWORD=Dovecot.password,
+        CONSULTA_MAIL__ADDRESS=IDENTITY.address,
+        CONSULTA_MAIL__DOMAIN=IDENTITY.domain,
+        CONSULTA_MAIL__REPLY_LOCAL=IDENTITY.reply_local,
+        CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
+        CONSULTA_MAIL__SEND_INTERVAL="0.2",
+    )
+    process = await consulta(env, "serve")
+    try:
+        await until_received(smtpd, DRAFTS)
+        await dovecot.append(reply_to_draft(smtpd, "GT", "Aprobamos el texto."))
+        await until_received(smtpd, DRAFTS + 2)  # the receipt, to both Guatemalan addresses
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+
+    assert process.returncode == 0, stderr.decode()
+    assert b"Traceback" not in stderr
+    receipts = smtpd.received[DRAFTS:]
+    subjects = {str(message_from_bytes(m.data, policy=policy.default)["Subject"]) for m in receipts}
+    assert [s.split(":")[0] for s in subjects] == ["Respuesta registrada de Guatemala"]
+    assert focal_point("GT") in {a for m in receipts for a in m.rcpt_tos}
