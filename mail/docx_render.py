@@ -1,6 +1,7 @@
 """Render a consultation text as a .docx with numbered paragraphs, ready for tracked changes."""
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -47,6 +48,18 @@ def render_docx(
     language: Literal["es", "en"],
 ) -> bytes:
     """Return the .docx bytes: title, heading lines, then paragraphs labelled "1.", "2."…"""
+    return _render(title, tuple(paragraphs), tuple(heading_lines), language)
+
+
+# A fan-out attaches the same document to every reader of a language: render it once. Building
+# a .docx costs tens of milliseconds, far more than sending the message.
+@functools.lru_cache(maxsize=32)
+def _render(
+    title: str,
+    paragraphs: tuple[str, ...],
+    heading_lines: tuple[str, ...],
+    language: Literal["es", "en"],
+) -> bytes:
     document = Document()
     _set_language(document, LANGUAGE_TAGS[language])
     _turn_on_tracking(document)
