@@ -217,6 +217,8 @@ async def _context(
         "party_name": names.get(str(payload.get("country")), str(payload.get("country") or "")),
         "inbound_id": payload.get("inbound_id"),
         "changes": [(names.get(c, c), comment) for c, comment in payload.get("changes", [])],
+        "approve": payload.get("approve", False),
+        "comment": payload.get("comment", ""),
         "paragraphs": text if row.kind in WITH_TEXT else [],
         "deadline": None,
         "reply_help": row.kind in ("draft", "revision"),

@@ -13,13 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import answers, journal
+from consultation import answers, drafting, journal
 from consultation.answers import Answer, ProposedChange
 from consultation.errors import IllegalTransition, ProcedureError, SupersededVersion
 from consultation.moves import Move
 from consultation.texts import Text
 from consultation.timesource import TimeSource
-from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role
+from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role, State
 from mail.compose import Identity
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
 from mail.matching import Match, match_message
@@ -189,6 +189,9 @@ class _Processing:
             return await self._refuse("unmatched", reading)
         if self._dmarc_failed():
             return Outcome("review", "dmarc_fail")
+        consultation = await queries.consultation(self.session, match.consultation_id)
+        if consultation is not None and consultation.state == State.TROIKA_REVIEW.value:
+            return await self._troika(match, contact, reading)
         if not await self._speaks_for(contact, match.country):
             return await self._refuse("unverified_sender", reading)
         return await self._record(match, contact, reading)
@@ -261,10 +264,58 @@ class _Processing:
         return False
 
     async def _speaks_for(self, contact: ContactRow | None, country: str) -> bool:
+        return await self._holds(contact, Role.FOCAL_POINT, country)
+
+    async def _holds(self, contact: ContactRow | None, role: Role, country: str) -> bool:
         if contact is None or not contact.active or contact.id is None:
             return False
         roles = await queries.roles_of(self.session, contact.id)
-        return any(r.role == Role.FOCAL_POINT.value and r.party == country for r in roles)
+        return any(r.role == role.value and r.party == country for r in roles)
+
+    async def _troika(self, match: Match, contact: ContactRow | None, reading: Reading) -> Outcome:
+        """A Troika seat answering the preliminary review by email (those without Slack)."""
+        country = match.country or ""
+        if not await self._holds(contact, Role.TROIKA, country):
+            return await self._refuse("unverified_sender", reading)
+        self.row.consultation_id, self.row.version, self.row.country = (
+            match.consultation_id,
+            match.version,
+            country,
+        )
+        changes = reading.position in ("amend", "object") or bool(reading.amendments)
+        if reading.needs_review or not (reading.position == "approve" or changes):
+            reasons = ",".join(reading.review_reasons) or "no_position"
+            await self._flag(match, reasons)
+            return Outcome("review", reasons)
+        comment = None if not changes else (reading.own_text.strip()[:4000] or None)
+        try:
+            async with self.session.begin_nested():
+                await drafting.answer_troika(
+                    self.session,
+                    match.consultation_id,
+                    country=country,
+                    approve=not changes,
+                    comment=comment,
+                    move=Move(actor=self.row.sender or "?", at=self.now),
+                )
+        except drafting.AlreadyAnswered:
+            await self._flag(match, "troika_already_answered")
+            return Outcome("review", "troika_already_answered")
+        except ProcedureError as exc:
+            await self._flag(match, "refused")
+            return Outcome("review", f"refused: {exc}")
+        await journal.queue_emails(
+            self.session,
+            kind="troika_recorded",
+            contacts=await queries.contacts_with_role(
+                self.session, Role.TROIKA.value, party=country
+            ),
+            consultation_id=match.consultation_id,
+            at=self.now,
+            key=f"inbound-{self.row.id}",
+            payload={"country": country, "approve": not changes, "comment": comment or ""},
+        )
+        return Outcome("recorded")
 
     async def _record(self, match: Match, contact: ContactRow | None, reading: Reading) -> Outcome:
         self.row.consultation_id, self.row.version, self.row.country = (

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from consultation.texts import Text, paragraphs_from_text
 from consultation.timesource import ManualTime
+from consultation.vocabulary import State
 from mail import tokens
 from mail.inbound import Inbox
 from store import queries
@@ -211,6 +212,56 @@ async def test_an_oversized_bounce_is_kept_and_never_answered(
     [row] = await stored(db)
     assert (row.status, row.reason) == ("review", "too_large")
     assert await outbox(db, "rejection") == []
+
+
+@pytest.mark.parametrize(
+    ("message", "status", "comment"),
+    [
+        ("Estamos de acuerdo. Aprobamos el texto.", "approved", None),
+        ("dev-06.eml", "changes_requested", "sustituir «cinco días» por «diez días»"),
+    ],
+    ids=["approve", "changes"],
+)
+async def test_a_troika_seat_answers_the_preliminary_review_by_email(
+    db: Database, time: ManualTime, message: str, status: str, comment: str | None
+) -> None:
+    made = await make_consultation(db, time, state=State.TROIKA_REVIEW, text=fixture_text())
+    seat, to = "troika@cancilleria.do.example", reply_address(made.id, "DO")
+    if message.endswith(".eml"):  # a real reply proposing a new paragraph 3
+        raw = readdressed(message, sender=seat, to=to)
+    else:
+        raw = plain(sender=seat, to=to, subject="RE: Troika", body=message)
+    await inbox(db, time).receive(raw)
+
+    [row] = await stored(db)
+    assert (row.status, row.country) == ("recorded", "DO"), row.reason
+    async with db.session() as session:
+        consultation = await queries.consultation(session, made.id)
+        assert consultation is not None
+        reviews = {
+            r.country: r
+            for r in await queries.troika_reviews(session, made.id, consultation.troika_round)
+        }
+    assert reviews["DO"].status == status
+    assert (comment is None) == (reviews["DO"].comment is None)
+    if comment:
+        assert comment in (reviews["DO"].comment or "")
+    [receipt] = await composed(db, time, "troika_recorded")
+    assert str(receipt["To"]) == seat
+    assert "República Dominicana" in str(receipt["Subject"])
+
+
+async def test_a_focal_point_cannot_answer_for_the_troika(db: Database, time: ManualTime) -> None:
+    made = await make_consultation(db, time, state=State.TROIKA_REVIEW, text=fixture_text())
+    raw = plain(
+        sender="puntofocal@cancilleria.do.example",
+        to=reply_address(made.id, "DO"),
+        subject="RE: Troika",
+        body="Aprobamos el texto.",
+    )
+    await inbox(db, time).receive(raw)
+    [row] = await stored(db)
+    assert (row.status, row.reason) == ("review", "unverified_sender")
 
 
 async def test_a_valid_token_from_an_unregistered_address_is_not_counted(
