@@ -6,7 +6,7 @@ import click
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from consultation.errors import ConsultaError, ProcedureError, RosterError
-from service import demo, mail_commands, procedure_commands, roster_commands
+from service import demo, mail_commands, procedure_commands, roster_commands, schedule_commands
 from service.context import default_context
 
 EXIT_REFUSED = 2  # the rules or the input said no
@@ -28,6 +28,7 @@ for command in [
     *procedure_commands.COMMANDS,
     *mail_commands.COMMANDS,
     *demo.COMMANDS,
+    *schedule_commands.COMMANDS,
 ]:
     cli.add_command(command)
 
