@@ -18,13 +18,14 @@ from consultation.deadlines import render_deadline
 from consultation.texts import Text
 from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
 from mail import tokens
+from mail.digest import digest_message
 from mail.docx_render import render_docx
 from mail.redline import paragraph_changes, redline_html, redline_text
 from store import queries
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
 
 # Messages that carry the text itself (inline and as .docx).
-WITH_TEXT = frozenset({"troika_draft", "draft", "revision", "results", "results_info"})
+WITH_TEXT = frozenset({"troika_draft", "draft", "revision", "reminder", "results", "results_info"})
 # Messages to the PPT and the ST about the procedure: no country speaks in a reply to them.
 FOR_STAFF = frozenset(
     {
@@ -34,10 +35,11 @@ FOR_STAFF = frozenset(
         "tally",
         "delivery_failure",
         "reply_flagged",
+        "reminder_report",
     }
 )
 # Messages whose reader is asked to answer before a deadline.
-WITH_DEADLINE = frozenset({"draft", "revision", "extension"})
+WITH_DEADLINE = frozenset({"draft", "revision", "extension", "reminder", "reminder_report"})
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -148,7 +150,13 @@ def _notice(
         "version": 0,
         "previous_version": 0,
     }
-    message = _message(env, row, context, language)
+    message = (
+        digest_message(
+            env, row.payload, language=language, timezone=contact.timezone, recipient=contact.name
+        )
+        if row.kind == "digest"
+        else _message(env, row, context, language)
+    )
     message["From"] = formataddr((identity.name, identity.address))
     message["Date"] = format_datetime(now)
     message["Message-ID"] = f"<consulta.notice.o{row.id}@{identity.domain}>"
@@ -219,9 +227,14 @@ async def _context(
         "changes": [(names.get(c, c), comment) for c, comment in payload.get("changes", [])],
         "approve": payload.get("approve", False),
         "comment": payload.get("comment", ""),
+        "countries": [names.get(c, c) for c in payload.get("countries", [])],
+        "extension_countries": [names.get(c, c) for c in payload.get("extension_requested_by", [])],
+        "suggested_days": payload.get("extension_days", 0),
+        "show_positions": bool(payload.get("standings")),
+        "open_amendments": payload.get("open_amendments", 0),
         "paragraphs": text if row.kind in WITH_TEXT else [],
         "deadline": None,
-        "reply_help": row.kind in ("draft", "revision"),
+        "reply_help": row.kind in ("draft", "revision", "reminder"),
         "previous_version": version.number - 1,
         "redline_text": "",
         "redline_html": "",

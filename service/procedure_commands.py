@@ -22,6 +22,7 @@ from service.cli_support import (
     templates,
 )
 from service.presenting import history_text, status_text
+from service.schedule_commands import describe, tick_once
 from store import queries
 
 _TEXT = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -286,19 +287,9 @@ def withdraw(ctx: click.Context, consultation_id: str, reason: str) -> None:
 @click.command()
 @click.pass_context
 def tick(ctx: click.Context) -> None:
-    """Tally every consultation whose deadline has passed (the scheduler does this on its own)."""
-
-    async def work(session: AsyncSession) -> list[str]:
-        done = []
-        for row in await queries.consultations(session, states=["consulting"]):
-            view = await consultation_status(session, row.id, now=now(ctx))
-            if view.deadline_passed:
-                tallied = await closing.tally_at_deadline(session, row.id, move(ctx))
-                done.append(f"{row.id}: {tallied.result.outcome.value}")
-        return done
-
-    done = run(in_transaction(app(ctx), work))
-    click.echo("\n".join(done) if done else "No deadline has been reached.")
+    """Do what is due now: deadlines, reminders, the ST's digest (the scheduler runs it too)."""
+    done = run(tick_once(app(ctx)))
+    click.echo("\n".join(describe(d) for d in done) if done else "Nothing is due.")
 
 
 @click.command()

@@ -215,3 +215,25 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime = Field(sa_type=UtcDateTime, index=True)
     last_error: str | None = None
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ScheduledJobRow(SQLModel, table=True):
+    """A thing the scheduler must do at a time: a deadline, a reminder, a day's digest.
+
+    ``key`` names the thing (``deadline:CRM-2026-001:v2:<deadline>``), so planning it twice is a
+    no-op; ``done_at`` set means it was done (or found obsolete) and never runs again.
+    """
+
+    __tablename__ = "scheduled_job"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    kind: str  # deadline | reminder | digest
+    consultation_id: str | None = Field(default=None, index=True)
+    version: int | None = None
+    due_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    done_by: str | None = None  # the scheduler instance that did it
+    outcome: str | None = None  # done | obsolete | skipped | gave_up
+    attempts: int = 0
+    last_error: str | None = None

@@ -1,0 +1,123 @@
+"""The ST's daily digest in words: the gathered payload in the reader's language and zone."""
+
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+import arrow
+from jinja2 import Environment
+
+from consultation.deadlines import render_deadline
+from consultation.vocabulary import Language
+
+_SIGNATURE = {
+    Language.ES: "consulta · consultas escritas de la CRM",
+    Language.EN: "consulta · written consultations of the RCM",
+}
+_DAY = {Language.ES: "dddd D [de] MMMM [de] YYYY", Language.EN: "dddd D MMMM YYYY"}
+
+
+def digest_message(
+    env: Environment, payload: dict[str, Any], *, language: Language, timezone: str, recipient: str
+) -> EmailMessage:
+    subject, text, html = render_digest(
+        env, payload, language=language, timezone=timezone, recipient=recipient
+    )
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["Content-Language"] = language.value
+    message.set_content(text, subtype="plain", charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
+def render_digest(
+    env: Environment, payload: dict[str, Any], *, language: Language, timezone: str, recipient: str
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of one digest."""
+    context = digest_context(payload, language=language, timezone=timezone)
+    context["recipient"] = recipient
+    name = f"digest/digest.{language.value}"
+    module = env.get_template(f"{name}.txt").make_module(context)
+    subject = " ".join(str(module.__dict__["subject"]).split())
+    text = str(module).strip() + "\n"
+    html = env.get_template(f"{name}.html").render(context, subject=subject)
+    return subject, text, html
+
+
+def digest_context(payload: dict[str, Any], *, language: Language, timezone: str) -> dict[str, Any]:
+    index = 0 if language is Language.ES else 1
+    names: dict[str, list[str]] = payload["names"]
+
+    def name(code: str | None) -> str:
+        return names.get(code or "", [code or "?"] * 2)[index]
+
+    def local(instant: str | None) -> str:
+        if not instant:
+            return ""
+        return arrow.get(instant).to(timezone).format("YYYY-MM-DD HH:mm")
+
+    def deadline(instant: str | None) -> str:
+        if not instant:
+            return ""
+        return render_deadline(
+            datetime.fromisoformat(instant), timezone=timezone, language=language
+        )
+
+    now = arrow.get(payload["now"]).to(timezone)
+    consultations = [
+        {
+            **c,
+            "title": c["title"][index] or c["title"][0],
+            "deadline": deadline(c["deadline"]),
+            "urgent": c["kind"] == "urgent",
+            "pending": [name(x) for x in c["pending"]],
+            "silent": [name(x) for x in c["silent"]],
+            "extension_requested": [name(x) for x in c["extension_requested"]],
+            "troika_pending": [name(x) for x in c["troika_pending"]],
+            "review": [
+                {
+                    **r,
+                    "country": name(r["country"]) if r["country"] else "",
+                    "at": local(r["received_at"]),
+                }
+                for r in c["review"]
+            ],
+            "out_of_office": [
+                {**o, "country": name(o["country"]) if o["country"] else ""}
+                for o in c["out_of_office"]
+            ],
+        }
+        for c in payload["consultations"]
+    ]
+    changes = [
+        {
+            "id": entry["id"],
+            "title": entry["title"][index] or entry["title"][0],
+            "events": [
+                {
+                    **e,
+                    "at": local(e["at"]),
+                    "deadline": deadline(e.get("deadline")),
+                    "silent": [name(x) for x in e.get("silent", [])],
+                    "blocking": [name(x) for x in e.get("blocking", [])],
+                    "countries": [name(x) for x in e.get("countries", [])],
+                }
+                for e in entry["events"]
+            ],
+            "answers": [(name(code), position) for code, position in entry["answers"]],
+        }
+        for entry in payload["changes"]
+    ]
+    return {
+        "day": now.format(_DAY[language], locale=language.value),
+        "since": local(payload["since"]),
+        "consultations": consultations,
+        "changes": changes,
+        "failing": [{**f, "country": name(f["country"])} for f in payload["failing"]],
+        "review_unlinked": [
+            {**r, "at": local(r["received_at"])} for r in payload["review_unlinked"]
+        ],
+        "zone": timezone.rsplit("/", 1)[-1].replace("_", " "),
+        "signature": _SIGNATURE[language],
+    }

@@ -1,0 +1,111 @@
+"""Commands around the clock: the scheduler's tick, the PPT's reminder, the ST's digest."""
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import click
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from consultation import digest, journal, reminders
+from consultation.scheduler import Done, ScheduleConfig, Scheduler, digest_key, last_digest_at
+from consultation.vocabulary import Role
+from mail.digest import render_digest
+from service.cli_support import app, in_transaction, language, move, now, run, templates
+from service.context import AppContext, open_database
+from service.settings import Settings
+from store import queries
+
+
+def schedule_config(settings: Settings) -> ScheduleConfig:
+    chosen = settings.schedule
+    return ScheduleConfig(
+        reminder_lead_days=chosen.reminder_lead_days,
+        reminder_hour=chosen.reminder_hour,
+        digest_hour=chosen.digest_hour,
+        st_calendar=chosen.st_calendar,
+        st_timezone=chosen.st_timezone,
+        extension_days=chosen.extension_days,
+    )
+
+
+async def tick_once(context: AppContext) -> list[Done]:
+    db = await open_database(context)
+    try:
+        return await Scheduler(db, context.time, schedule_config(context.settings)).tick()
+    finally:
+        await db.dispose()
+
+
+def describe(done: Done) -> str:
+    label = done.key.split(":")[1] if done.kind != "digest" else done.key
+    words = f"{done.kind} {done.outcome}" + (f" ({done.detail})" if done.detail else "")
+    return f"{label}: {words}" if done.kind != "deadline" else f"{label}: {done.detail}"
+
+
+@click.command()
+@click.argument("consultation_id")
+@click.pass_context
+def remind(ctx: click.Context, consultation_id: str) -> None:
+    """Remind the member countries that have not answered (the PPT is told who asked for time)."""
+    days = app(ctx).settings.schedule.extension_days
+    done = run(
+        in_transaction(
+            app(ctx),
+            lambda s: reminders.remind(s, consultation_id, move(ctx), extension_days=days),
+        )
+    )
+    if not done.countries:
+        click.echo(f"{done.consultation_id}: every member has answered; nobody to remind.")
+        return
+    click.echo(f"{done.consultation_id} v{done.version}: reminded {', '.join(done.countries)}.")
+    if done.extension_requested:
+        click.echo(
+            f"Asked for more time: {', '.join(done.extension_requested)}. To grant it: "
+            f"consulta extend {done.consultation_id} --days {days}"
+        )
+
+
+@click.command("digest")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day (default: today).")
+@click.option("--dry-run", is_flag=True, help="Print it; send nothing.")
+@click.option("--html", is_flag=True, help="Print the HTML version instead of the text.")
+@click.pass_context
+def digest_command(ctx: click.Context, day: datetime | None, dry_run: bool, html: bool) -> None:
+    """The ST's daily digest: printed with --dry-run, otherwise queued for the ST (once a day)."""
+    config = schedule_config(app(ctx).settings)
+    zone = ZoneInfo(config.st_timezone)
+    chosen = day.date() if day else now(ctx).astimezone(zone).date()
+    at = _moment(chosen, config, now(ctx))
+
+    async def work(session: AsyncSession) -> str:
+        content = await digest.gather(session, now=at, since=await last_digest_at(session, at))
+        if dry_run:
+            _, text, page = render_digest(
+                templates(),
+                content,
+                language=language(ctx),
+                timezone=config.st_timezone,
+                recipient="ST",
+            )
+            return page if html else text
+        queued = await journal.queue_emails(
+            session,
+            kind="digest",
+            contacts=await queries.contacts_with_role(session, Role.ST.value),
+            consultation_id=None,
+            at=at,
+            key=digest_key(chosen),
+            payload=content,
+        )
+        return f"Digest of {chosen.isoformat()} queued for {queued} recipient(s).\n"
+
+    click.echo(run(in_transaction(app(ctx), work)), nl=False)
+
+
+def _moment(day: date, config: ScheduleConfig, current: datetime) -> datetime:
+    """The digest's hour on ``day`` in the ST's zone; today, no later than now."""
+    due = datetime.combine(day, time(config.digest_hour), tzinfo=ZoneInfo(config.st_timezone))
+    return current if due > current and day == current.astimezone(due.tzinfo).date() else due
+
+
+COMMANDS = [remind, digest_command]
