@@ -1,7 +1,9 @@
 """`consulta serve`: the long-running service.
 
-Today it runs the email front (replies in, notices out); the Slack front and the scheduler
-join the same TaskGroup as they land. SIGTERM or SIGINT sets `stop`: the fronts take no new
+It runs the email front (replies in, notices out) and the scheduler (deadlines, reminders, the
+ST's digest) in one TaskGroup; the Slack front joins it as it lands. If one of them fails, the
+others are stopped and the command fails: the process manager restarts it, and the restart
+resumes from the store. SIGTERM or SIGINT sets `stop`: the fronts take no new
 work, finish what is in flight, close their connections, and the command exits 0.
 """
 
@@ -11,8 +13,10 @@ import signal
 
 import click
 
+from consultation.scheduler import Scheduler
 from service.cli_support import app, run, templates
 from service.context import AppContext, open_database
+from service.schedule_commands import schedule_config
 from service.wiring import checked, mail_front
 
 log = logging.getLogger(__name__)
@@ -23,9 +27,11 @@ async def serve_until_stopped(context: AppContext, stop: asyncio.Event) -> None:
     db = await open_database(context)
     try:
         front = mail_front(settings, db, env=templates(), time=context.time)
+        scheduler = Scheduler(db, context.time, schedule_config(settings))
         log.info("consulta serving: email front%s", "" if settings.imap.host else " (send only)")
         async with asyncio.TaskGroup() as group:
             group.create_task(front.run(stop))
+            group.create_task(scheduler.run(stop, interval=settings.schedule.interval_seconds))
     finally:
         await db.dispose()
 
