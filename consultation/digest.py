@@ -69,6 +69,7 @@ async def _open(session: AsyncSession, view: ConsultationStatus, since: datetime
         "outcome": row.outcome,
         "pending": pending if state is State.CONSULTING else [],
         "silent": [m.code for m in view.members if m.standing is Standing.SILENT],
+        "blocking": list(view.result.blocking),
         "extension_requested": [m.code for m in view.members if m.extension_requested],
         "troika_pending": [
             r.country
@@ -175,7 +176,11 @@ async def _changes(
             }
             grouped[row.id] = entry
         if event.kind == "answer_recorded":
-            answer = [event.payload.get("country"), event.payload.get("position")]
+            answer = [
+                event.payload.get("country"),
+                event.payload.get("position"),
+                bool(event.payload.get("extension_requested")),
+            ]
             entry["answers"].append(answer)
         else:
             entry["events"].append(
