@@ -6,7 +6,14 @@ import click
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from consultation.errors import ConsultaError, ProcedureError, RosterError
-from service import demo, mail_commands, procedure_commands, roster_commands, schedule_commands
+from service import (
+    demo,
+    mail_commands,
+    procedure_commands,
+    record_commands,
+    roster_commands,
+    schedule_commands,
+)
 from service.context import default_context
 
 EXIT_REFUSED = 2  # the rules or the input said no
@@ -29,6 +36,7 @@ for command in [
     *mail_commands.COMMANDS,
     *demo.COMMANDS,
     *schedule_commands.COMMANDS,
+    *record_commands.COMMANDS,
 ]:
     cli.add_command(command)
 
