@@ -76,6 +76,7 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
             "deadline": deadline(c["deadline"]),
             "urgent": c["kind"] == "urgent",
             "pending": listed(c["pending"]),
+            "pending_failing": listed(c["pending_failing"]),
             "silent": listed(c["silent"]),
             "blocking": listed(c["blocking"]),
             "extension_requested": listed(c["extension_requested"]),
@@ -90,7 +91,11 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
                 for r in c["review"]
             ],
             "out_of_office": [
-                {**o, "country": name(o["country"]) if o["country"] else ""}
+                {
+                    **o,
+                    "country": name(o["country"]) if o["country"] else "",
+                    "until": _day(o["until"], language) if o["until"] else "",
+                }
                 for o in c["out_of_office"]
             ],
         }
@@ -131,6 +136,15 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
         "zone": timezone.rsplit("/", 1)[-1].replace("_", " "),
         "signature": _SIGNATURE[language],
     }
+
+
+def _day(iso: str, language: Language) -> str:
+    """An ISO date as ``Monday 14 December`` / ``lunes 14 de diciembre``."""
+    pattern = "dddd D [de] MMMM" if language is Language.ES else "dddd D MMMM"
+    try:
+        return arrow.get(iso[:10]).format(pattern, locale=language.value)
+    except arrow.parser.ParserError:
+        return iso
 
 
 def _collation(name: str) -> str:
