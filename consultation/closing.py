@@ -45,9 +45,13 @@ async def tally_at_deadline(
     return await consultation_status(session, row.id, now=move.at)
 
 
-async def conclude(session: AsyncSession, consultation_id: str, move: Move) -> ConsultationStatus:
+async def conclude(
+    session: AsyncSession, consultation_id: str, move: Move, *, share_positions: bool = False
+) -> ConsultationStatus:
     """Close with consensus; before the deadline only when every member answered, none objecting.
 
+    Members' focal points get the results notice (final text, outcome, every country's position);
+    observers an information notice, with the positions only if the PPT chooses to share them.
     The outcome recorded is the one at the moment of conclusion: amendments still open are then
     closed as not incorporated, so a view computed afterwards no longer shows them.
     """
@@ -61,7 +65,7 @@ async def conclude(session: AsyncSession, consultation_id: str, move: Move) -> C
         session.add(amendment)
     row.state, row.outcome, row.closed_at = target.value, status.result.outcome.value, move.at
     session.add(row)
-    payload = _outcome_payload(status)
+    payload = {**_outcome_payload(status), "positions_shared": share_positions}
     await journal.record_event(
         session,
         consultation_id=row.id,
@@ -87,7 +91,11 @@ async def conclude(session: AsyncSession, consultation_id: str, move: Move) -> C
         consultation_id=row.id,
         at=move.at,
         key=key,
-        payload={"version": status.version.number},
+        payload={
+            "version": status.version.number,
+            "outcome": status.result.outcome.value,
+            **({"standings": payload["standings"]} if share_positions else {}),
+        },
     )
     return await consultation_status(session, row.id, now=move.at)
 

@@ -34,14 +34,16 @@ async def gather(session: AsyncSession, *, now: datetime, since: datetime) -> di
     views = [await consultation_status(session, row.id, now=now) for row in open_rows]
     views.sort(key=_by_deadline)
     countries = await queries.countries(session)
+    failing = await _failing(session)
+    unreachable = {f["country"] for f in failing}
     return {
         "now": now.isoformat(),
         "since": since.isoformat(),
         "names": {c.code: [c.name_es, c.name_en] for c in countries},
-        "consultations": [await _open(session, view, since) for view in views],
+        "consultations": [await _open(session, view, unreachable) for view in views],
         "changes": await _changes(session, now=now, since=since),
         "review_unlinked": await _review(session, None),
-        "failing": await _failing(session),
+        "failing": failing,
     }
 
 
@@ -54,7 +56,9 @@ def _by_deadline(view: ConsultationStatus) -> tuple[int, str, str]:
     return (0 if view.deadline else 1, deadline, view.consultation.id)
 
 
-async def _open(session: AsyncSession, view: ConsultationStatus, since: datetime) -> dict[str, Any]:
+async def _open(
+    session: AsyncSession, view: ConsultationStatus, unreachable: set[str]
+) -> dict[str, Any]:
     row, state = view.consultation, view.state
     consulting = state in (State.CONSULTING, State.TALLIED)
     pending = [m.code for m in view.members if m.standing is Standing.PENDING]
@@ -68,7 +72,12 @@ async def _open(session: AsyncSession, view: ConsultationStatus, since: datetime
         "days_left": view.business_days_left if state is State.CONSULTING else None,
         "outcome": row.outcome,
         "pending": pending if state is State.CONSULTING else [],
+        # Pending members one of whose focal points' addresses fails: they may not have it.
+        "pending_failing": [c for c in pending if c in unreachable]
+        if state is State.CONSULTING
+        else [],
         "silent": [m.code for m in view.members if m.standing is Standing.SILENT],
+        "blocking": list(view.result.blocking),
         "extension_requested": [m.code for m in view.members if m.extension_requested],
         "troika_pending": [
             r.country
@@ -175,7 +184,11 @@ async def _changes(
             }
             grouped[row.id] = entry
         if event.kind == "answer_recorded":
-            answer = [event.payload.get("country"), event.payload.get("position")]
+            answer = [
+                event.payload.get("country"),
+                event.payload.get("position"),
+                bool(event.payload.get("extension_requested")),
+            ]
             entry["answers"].append(answer)
         else:
             entry["events"].append(

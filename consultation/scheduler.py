@@ -25,11 +25,13 @@ The use cases' own dedupe keys on the outbox are a second guard: nothing is ever
 """
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import clock, closing, digest, journal, reminders
@@ -41,6 +43,7 @@ from store.database import Database
 from store.tables import ConsultationRow, ScheduledJobRow, VersionRow
 
 ACTOR = "consulta:scheduler"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,17 @@ class Scheduler:
         interval: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
-        """Tick until ``stop`` is set; ``sleep`` is injected by tests (default: wait on stop)."""
+        """Tick until ``stop`` is set; ``sleep`` is injected by tests (default: wait on stop).
+
+        A database that cannot be reached skips a tick, not the loop: what was due stays due
+        in the database and the next tick does it.
+        """
         wait = sleep or _waiter(stop)
         while not stop.is_set():
-            await self.tick()
+            try:
+                await self.tick()
+            except (OperationalError, DBAPIError) as exc:
+                log.warning("scheduler %s: tick skipped, database unavailable: %s", self.name, exc)
             await wait(interval)
 
     async def _one(self, now: datetime) -> Done | None:
@@ -114,6 +124,7 @@ class Scheduler:
         except Exception as exc:  # noqa: BLE001 — shunted to the row, retried; the loop goes on
             if job_id is None:
                 raise
+            log.exception("scheduler %s: job %s failed", self.name, key)
             outcome = await self._failed(job_id, exc, now)
             return Done(key, kind, outcome, f"{type(exc).__name__}: {exc}")
 

@@ -5,6 +5,7 @@ as a .docx for tracked changes, the deadline in the reader's zone, a redline for
 Message-IDs are derived from the outbox row, so a retry sends the very same message.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -214,9 +215,12 @@ async def _context(
         "amendments": payload.get("amendments", []),
         "extension_requested": payload.get("extension_requested", False),
         "outcome": payload.get("outcome"),
-        "blocking": [names.get(c, c) for c in payload.get("blocking", [])],
-        "silent": [names.get(c, c) for c in payload.get("silent", [])],
-        "standings_list": [(names.get(c, c), s) for c, s in payload.get("standings", {}).items()],
+        "blocking": _names(names, payload.get("blocking", [])),
+        "silent": _names(names, payload.get("silent", [])),
+        "standings_list": sorted(
+            ((names.get(c, c), s) for c, s in payload.get("standings", {}).items()),
+            key=lambda pair: _collation(pair[0]),
+        ),
         "reason": payload.get("reason", ""),
         "contact": payload.get("contact", ""),
         "address": payload.get("address", ""),
@@ -227,8 +231,8 @@ async def _context(
         "changes": [(names.get(c, c), comment) for c, comment in payload.get("changes", [])],
         "approve": payload.get("approve", False),
         "comment": payload.get("comment", ""),
-        "countries": [names.get(c, c) for c in payload.get("countries", [])],
-        "extension_countries": [names.get(c, c) for c in payload.get("extension_requested_by", [])],
+        "countries": _names(names, payload.get("countries", [])),
+        "extension_countries": _names(names, payload.get("extension_requested_by", [])),
         "suggested_days": payload.get("extension_days", 0),
         "show_positions": bool(payload.get("standings")),
         "open_amendments": payload.get("open_amendments", 0),
@@ -251,6 +255,15 @@ async def _context(
             context["redline_text"] = redline_text(changes, language=language.value)
             context["redline_html"] = redline_html(changes, language=language.value)
     return context
+
+
+def _names(names: dict[str, str], codes: list[str]) -> list[str]:
+    return sorted((names.get(c, c) for c in codes), key=_collation)
+
+
+def _collation(name: str) -> str:
+    """Alphabetical as people read it: "Panamá" before "República Dominicana"."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
 def _message(

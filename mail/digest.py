@@ -1,5 +1,6 @@
 """The ST's daily digest in words: the gathered payload in the reader's language and zone."""
 
+import unicodedata
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -52,6 +53,9 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
     def name(code: str | None) -> str:
         return names.get(code or "", [code or "?"] * 2)[index]
 
+    def listed(codes: list[str]) -> list[str]:
+        return sorted((name(c) for c in codes), key=_collation)
+
     def local(instant: str | None) -> str:
         if not instant:
             return ""
@@ -71,20 +75,27 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
             "title": c["title"][index] or c["title"][0],
             "deadline": deadline(c["deadline"]),
             "urgent": c["kind"] == "urgent",
-            "pending": [name(x) for x in c["pending"]],
-            "silent": [name(x) for x in c["silent"]],
-            "extension_requested": [name(x) for x in c["extension_requested"]],
-            "troika_pending": [name(x) for x in c["troika_pending"]],
+            "pending": listed(c["pending"]),
+            "pending_failing": listed(c["pending_failing"]),
+            "silent": listed(c["silent"]),
+            "blocking": listed(c["blocking"]),
+            "extension_requested": listed(c["extension_requested"]),
+            "troika_pending": listed(c["troika_pending"]),
             "review": [
                 {
                     **r,
                     "country": name(r["country"]) if r["country"] else "",
                     "at": local(r["received_at"]),
+                    "reason": _reasons(r["reason"], language),
                 }
                 for r in c["review"]
             ],
             "out_of_office": [
-                {**o, "country": name(o["country"]) if o["country"] else ""}
+                {
+                    **o,
+                    "country": name(o["country"]) if o["country"] else "",
+                    "until": _day(o["until"], language) if o["until"] else "",
+                }
                 for o in c["out_of_office"]
             ],
         }
@@ -99,13 +110,13 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
                     **e,
                     "at": local(e["at"]),
                     "deadline": deadline(e.get("deadline")),
-                    "silent": [name(x) for x in e.get("silent", [])],
-                    "blocking": [name(x) for x in e.get("blocking", [])],
-                    "countries": [name(x) for x in e.get("countries", [])],
+                    "silent": listed(e.get("silent", [])),
+                    "blocking": listed(e.get("blocking", [])),
+                    "countries": listed(e.get("countries", [])),
                 }
                 for e in entry["events"]
             ],
-            "answers": [(name(code), position) for code, position in entry["answers"]],
+            "answers": [(name(a[0]), a[1], a[2]) for a in entry["answers"]],
         }
         for entry in payload["changes"]
     ]
@@ -114,10 +125,58 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
         "since": local(payload["since"]),
         "consultations": consultations,
         "changes": changes,
-        "failing": [{**f, "country": name(f["country"])} for f in payload["failing"]],
+        "failing": [
+            {**f, "country": name(f["country"]), "failure": _reasons(f["failure"], language)}
+            for f in payload["failing"]
+        ],
         "review_unlinked": [
-            {**r, "at": local(r["received_at"])} for r in payload["review_unlinked"]
+            {**r, "at": local(r["received_at"]), "reason": _reasons(r["reason"], language)}
+            for r in payload["review_unlinked"]
         ],
         "zone": timezone.rsplit("/", 1)[-1].replace("_", " "),
         "signature": _SIGNATURE[language],
     }
+
+
+def _day(iso: str, language: Language) -> str:
+    """An ISO date as ``Monday 14 December`` / ``lunes 14 de diciembre``."""
+    pattern = "dddd D [de] MMMM" if language is Language.ES else "dddd D MMMM"
+    try:
+        return arrow.get(iso[:10]).format(pattern, locale=language.value)
+    except arrow.parser.ParserError:
+        return iso
+
+
+def _collation(name: str) -> str:
+    """Alphabetical as people read it: accents do not push a name to the end."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+
+
+# The commonest reasons a message waits for a person; any other code is shown as it is.
+_REASONS: dict[str, tuple[str, str]] = {
+    "mixed_signals": ("señales contradictorias", "mixed signals"),
+    "unknown_sender": ("remitente no registrado", "sender not in the roster"),
+    "no_position": ("sin posición", "no position"),
+    "no_position_found": ("no se encontró una posición", "no position found"),
+    "question": ("hace una pregunta", "asks a question"),
+    "reservation": ("expresa una reserva", "states a reservation"),
+    "relayed_answer": ("respuesta reenviada", "relayed answer"),
+    "empty_body": ("mensaje vacío", "empty message"),
+    "dmarc_fail": ("falla DMARC", "fails DMARC"),
+    "unlinked_message": ("sin consulta asociada", "not tied to a consultation"),
+    "amendments_not_found": ("enmiendas no encontradas", "amendments not found"),
+    "amendments_not_applied": ("enmiendas no aplicables", "amendments do not apply"),
+    "ambiguous_phrase": ("frase ambigua", "ambiguous wording"),
+    "bounced": ("rebotó", "bounced"),
+}
+
+
+def _reasons(codes: str, language: Language) -> str:
+    """Machine-readable reasons (``mixed_signals,question``) as words in ``language``."""
+    index = 0 if language is Language.ES else 1
+    words = [
+        _REASONS[code][index] if code in _REASONS else code.replace("_", " ")
+        for code in codes.split(",")
+        if code
+    ]
+    return ", ".join(words)

@@ -10,6 +10,7 @@ from service import (
     demo,
     mail_commands,
     procedure_commands,
+    record_commands,
     roster_commands,
     schedule_commands,
     serve,
@@ -37,6 +38,7 @@ for command in [
     *demo.COMMANDS,
     *serve.COMMANDS,
     *schedule_commands.COMMANDS,
+    *record_commands.COMMANDS,
 ]:
     cli.add_command(command)
 

@@ -260,10 +260,22 @@ def status(ctx: click.Context, consultation_id: str | None) -> None:
 
 @click.command()
 @click.argument("consultation_id")
+@click.option(
+    "--share-positions",
+    is_flag=True,
+    help="Also tell the observers each member's position (they get the text and outcome).",
+)
 @click.pass_context
-def conclude(ctx: click.Context, consultation_id: str) -> None:
-    """Conclude with consensus; the members are sent the results."""
-    view = run(in_transaction(app(ctx), lambda s: closing.conclude(s, consultation_id, move(ctx))))
+def conclude(ctx: click.Context, consultation_id: str, share_positions: bool) -> None:
+    """Conclude with consensus; the members are sent the results, the observers informed."""
+    view = run(
+        in_transaction(
+            app(ctx),
+            lambda s: closing.conclude(
+                s, consultation_id, move(ctx), share_positions=share_positions
+            ),
+        )
+    )
     click.echo(
         f"{view.consultation.id} concluded: {view.consultation.outcome}. "
         "Results queued for all members."

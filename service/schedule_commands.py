@@ -79,19 +79,20 @@ def digest_command(ctx: click.Context, day: datetime | None, dry_run: bool, html
 
     async def work(session: AsyncSession) -> str:
         content = await digest.gather(session, now=at, since=await last_digest_at(session, at))
+        staff = await queries.contacts_with_role(session, Role.ST.value)
         if dry_run:
-            _, text, page = render_digest(
+            subject, text, page = render_digest(
                 templates(),
                 content,
                 language=language(ctx),
                 timezone=config.st_timezone,
-                recipient="ST",
+                recipient=staff[0].name if staff else "ST",
             )
-            return page if html else text
+            return page if html else f"Subject: {subject}\n\n{text}"
         queued = await journal.queue_emails(
             session,
             kind="digest",
-            contacts=await queries.contacts_with_role(session, Role.ST.value),
+            contacts=staff,
             consultation_id=None,
             at=at,
             key=digest_key(chosen),

@@ -1,0 +1,183 @@
+"""The record of a consultation as a page for the ST's archive: HTML or Markdown, es or en."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+import arrow
+from jinja2 import Environment
+
+from consultation.deadlines import render_deadline
+from consultation.record import AnswerEntry, Record, VersionEntry
+from consultation.texts import Text
+from consultation.vocabulary import Language
+from mail.redline import paragraph_changes, redline_html, redline_text
+from store.tables import AmendmentRow, EventRow
+
+Format = Literal["html", "md"]
+# What the event log leaves out: the mail front's bookkeeping, shown elsewhere in the record.
+_QUIET = frozenset({"email_sent"})
+
+
+def export_record(env: Environment, record: Record, *, fmt: Format, language: Language) -> str:
+    context = record_context(record, language)
+    return env.get_template(f"export/record.{language.value}.{fmt}").render(context)
+
+
+def record_context(record: Record, language: Language) -> dict[str, Any]:
+    row, spanish = record.consultation, language is Language.ES
+    names = {c.code: c.name_es if spanish else c.name_en for c in record.members}
+    view = _View(row.timezone, language, names)
+    versions: list[dict[str, Any]] = []
+    previous: list[str] | None = None
+    for entry in record.versions:
+        paragraphs = _paragraphs(entry, language)
+        versions.append(view.version(entry, paragraphs, previous, record))
+        previous = paragraphs
+    return {
+        "id": row.id,
+        "title": (row.title_es if spanish else row.title_en) or row.title_es,
+        "other_title": row.title_en if spanish else row.title_es,
+        "kind": row.kind,
+        "silence_rule": row.silence_rule,
+        "state": row.state,
+        "outcome": row.outcome,
+        "ppt": names.get(row.ppt_country, row.ppt_country),
+        "calendar": row.calendar,
+        "zone": row.timezone,
+        "created_at": view.when(row.created_at),
+        "created_by": row.created_by,
+        "closed_at": view.when(row.closed_at),
+        "troika": [
+            {
+                "round": r.round,
+                "country": names.get(r.country, r.country),
+                "status": r.status,
+                "comment": r.comment or "",
+                "at": view.when(r.answered_at),
+                "by": r.answered_by or "",
+            }
+            for r in record.troika
+        ],
+        "versions": versions,
+        "amendments": [view.amendment(a) for a in record.amendments],
+        "events": [view.event(e) for e in record.events if e.kind not in _QUIET],
+    }
+
+
+class _View:
+    """Instants in the PPT's zone, deadlines in words, countries by name."""
+
+    def __init__(self, zone: str, language: Language, names: dict[str, str]) -> None:
+        self.zone, self.language, self.names = zone, language, names
+
+    def when(self, instant: datetime | None) -> str:
+        return arrow.get(instant).to(self.zone).format("YYYY-MM-DD HH:mm") if instant else ""
+
+    def deadline(self, instant: datetime | None) -> str:
+        if instant is None:
+            return ""
+        return render_deadline(instant, timezone=self.zone, language=self.language)
+
+    def version(
+        self,
+        entry: VersionEntry,
+        paragraphs: list[str],
+        previous: list[str] | None,
+        record: Record,
+    ) -> dict[str, Any]:
+        v = entry.version
+        changes = paragraph_changes(previous, paragraphs) if previous is not None else []
+        tally = entry.tally
+        return {
+            "number": v.number,
+            "distributed_at": self.when(v.distributed_at),
+            "first_deadline": self.deadline(entry.first_deadline),
+            "deadline": self.deadline(v.deadline_at),
+            "days": v.days,
+            "note": v.changes_note,
+            "paragraphs": paragraphs,
+            "redline_html": redline_html(changes, language=self.language.value) if changes else "",
+            "redline_text": redline_text(changes, language=self.language.value) if changes else "",
+            "extensions": [
+                {
+                    "at": self.when(e.at),
+                    "by": e.actor,
+                    "days": e.payload.get("days"),
+                    "to": self.deadline(_instant(e.payload.get("deadline"))),
+                }
+                for e in entry.extensions
+            ],
+            "tally": {
+                "at": self.when(tally.at),
+                "outcome": tally.payload.get("outcome"),
+                "silent": [self.names.get(c, c) for c in tally.payload.get("silent", [])],
+                "blocking": [self.names.get(c, c) for c in tally.payload.get("blocking", [])],
+            }
+            if tally
+            else None,
+            "members": [
+                {
+                    "name": c.name_es if self.language is Language.ES else c.name_en,
+                    "standing": entry.standing(c.code),
+                    "answers": [self.answer(a) for a in entry.answers.get(c.code, [])],
+                }
+                for c in record.members
+            ],
+        }
+
+    def answer(self, entry: AnswerEntry) -> dict[str, Any]:
+        p, source = entry.position, entry.source
+        return {
+            "at": self.when(p.recorded_at),
+            "position": p.value,
+            "extension": p.extension_requested,
+            "by": p.recorded_by,
+            "note": p.note or "",
+            "source": {
+                "id": source.id,
+                "message_id": source.message_id or "",
+                "sender": source.sender or "",
+                "received_at": self.when(source.received_at),
+            }
+            if source
+            else None,
+            "amendments": [self.amendment(a) for a in entry.amendments],
+        }
+
+    def amendment(self, a: AmendmentRow) -> dict[str, Any]:
+        return {
+            "id": a.id,
+            "version": a.version,
+            "country": self.names.get(a.country, a.country),
+            "action": a.action,
+            "paragraph": a.paragraph,
+            "proposed": a.proposed or "",
+            "status": a.status,
+        }
+
+    def event(self, e: EventRow) -> dict[str, Any]:
+        details = {k: v for k, v in e.payload.items() if v not in (None, [], {}, "", False)}
+        return {
+            "at": self.when(e.at),
+            "actor": e.actor,
+            "kind": e.kind,
+            "details": "; ".join(f"{k}: {_plain(v)}" for k, v in details.items()),
+            "inbound_id": e.inbound_id,
+        }
+
+
+def _paragraphs(entry: VersionEntry, language: Language) -> list[str]:
+    v = entry.version
+    return list(Text(es=v.paragraphs_es, en=v.paragraphs_en).in_language(language))
+
+
+def _instant(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items())
+    return str(value)
