@@ -37,7 +37,7 @@ FOR_STAFF = frozenset(
     }
 )
 # Messages whose reader is asked to answer before a deadline.
-WITH_DEADLINE = frozenset({"draft", "revision", "extension"})
+WITH_DEADLINE = frozenset({"draft", "revision", "extension", "reminder"})
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

@@ -211,3 +211,14 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime = Field(sa_type=UtcDateTime, index=True)
     last_error: str | None = None
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class SlackStatusMessageRow(SQLModel, table=True):
+    """Where a consultation's live status message is in Slack, so it is updated, not reposted."""
+
+    __tablename__ = "slack_status_message"
+    consultation_id: str = Field(foreign_key="consultation.id", primary_key=True)
+    channel: str
+    ts: str  # Slack's id of the message within the channel
+    posted_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
