@@ -7,7 +7,7 @@ from jinja2 import Environment
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import board_actions, commands, forms, troika
+from bot import board_actions, commands, focal_points, forms, review, troika
 from bot.context import BotContext
 from bot.http import serve_http
 from bot.outbox import SlackOutbox
@@ -50,7 +50,7 @@ def build_app(
             "(Basic Information → App Credentials), or CONSULTA_SLACK__APP_TOKEN for Socket Mode."
         )
     app = AsyncApp(client=client, signing_secret=signing_secret or "", name="consulta")
-    for module in (commands, troika, forms, board_actions):
+    for module in (commands, troika, forms, board_actions, review, focal_points):
         module.register(app, ctx)
     return app
 

@@ -18,9 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import status_board, troika
+from bot import focal_points, review, status_board, troika
 from bot.context import BotContext
 from consultation import journal
+from consultation.review import REVIEW_NOTICE
 from consultation.vocabulary import Language
 from store.tables import ContactRow, OutboxRow, SlackStatusMessageRow
 
@@ -61,12 +62,26 @@ class SlackOutbox:
             if self._paused_until is not None and self._ctx.time.now() < self._paused_until:
                 report.throttled = True
                 break
-            async with self._ctx.db.transaction() as session:
-                row = await _claim(session, self._ctx.time.now())
-                if row is None:
-                    break
-                await self._attempt(session, row, report)
+            claimed: int | None = None
+            try:
+                async with self._ctx.db.transaction() as session:
+                    row = await _claim(session, self._ctx.time.now())
+                    if row is None:
+                        break
+                    claimed = row.id
+                    await self._attempt(session, row, report)
+            except Exception as exc:  # noqa: BLE001 — the shunt: a human looks, the queue goes on
+                if claimed is None:
+                    raise
+                log.exception("slack outbox %s could not be sent", claimed)
+                await self._shunt(claimed, f"{type(exc).__name__}: {exc}", report)
         return report
+
+    async def _shunt(self, row_id: int, reason: str, report: DrainReport) -> None:
+        async with self._ctx.db.transaction() as session:
+            row = await session.get(OutboxRow, row_id)
+            if row is not None:
+                await self._give_up(session, row, reason[:2000], report)
 
     async def run(self, stop: asyncio.Event, *, idle: float = 5.0) -> None:
         """Drain, then sleep until a move wakes us, ``idle`` passes or ``stop`` is set."""
@@ -113,11 +128,16 @@ class SlackOutbox:
         contact = await session.get(ContactRow, row.contact_id) if row.contact_id else None
         if contact is None or not contact.slack_user_id:
             raise _Permanent("the contact has no Slack user id any more")
-        assert row.consultation_id is not None
         book = self._ctx.phrases(Language(row.language))
-        blocks, text = await troika.direct_message(
-            session, row, book, Language(row.language), self._ctx.time.now()
-        )
+        language = Language(row.language)
+        if row.kind == focal_points.ASK:
+            blocks, text = await focal_points.consult_message(session, row, book, contact)
+        elif row.kind == REVIEW_NOTICE:
+            blocks, text = await review.review_message(session, row, book, language)
+        else:
+            blocks, text = await troika.direct_message(
+                session, row, book, language, self._ctx.time.now()
+            )
         await self._call(
             "chat_postMessage", channel=contact.slack_user_id, text=text, blocks=blocks
         )

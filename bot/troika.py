@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.acting import Refusal, Reply, Work, act
+from bot.blocks import button, paragraphs, section
 from bot.context import BotContext
 from bot.people import Person
 from bot.status_board import SEND, Block
@@ -20,7 +21,6 @@ from store import queries
 from store.tables import CountryRow, OutboxRow
 
 APPROVE, CHANGES, CHANGES_VIEW = "troika_approve", "troika_changes", "troika_changes"
-_SECTION = 2900  # a section holds 3,000 characters
 
 
 async def direct_message(
@@ -36,19 +36,19 @@ async def direct_message(
         name = await _country_name(session, country, language)
         intro = book.troika_ask(id=consultation.id, title=title, round=round_, country=name)
         version = await current_version(session, consultation)
-        paragraphs = text_of(version).in_language(language)
+        draft = text_of(version).in_language(language)
         value = json.dumps({"c": consultation.id, "r": round_, "k": country})
         buttons = [
-            _button(book.approve(), APPROVE, value, "primary"),
-            _button(book.request_changes(), CHANGES, value, "danger"),
+            button(book.approve(), APPROVE, value, "primary"),
+            button(book.request_changes(), CHANGES, value, "danger"),
         ]
-        blocks = [_section(intro), *_paragraphs(paragraphs)]
+        blocks = [section(intro), *paragraphs(draft)]
         blocks.append({"type": "actions", "block_id": "troika_answer", "elements": buttons})
         return blocks, intro
     if row.kind == "troika_agreed":
         text = book.troika_agreed(id=consultation.id, title=title)
-        send = _button(book.send_now(), SEND, json.dumps({"c": consultation.id}), "primary")
-        return [_section(text), {"type": "actions", "elements": [send]}], text
+        send = button(book.send_now(), SEND, json.dumps({"c": consultation.id}), "primary")
+        return [section(text), {"type": "actions", "elements": [send]}], text
     if row.kind == "troika_returned":
         reviews = await queries.troika_reviews(session, consultation.id, round_)
         comments = [
@@ -57,7 +57,7 @@ async def direct_message(
             if r.status == TroikaStatus.CHANGES_REQUESTED.value
         ]
         text = book.troika_returned(id=consultation.id, title=title, comments=comments)
-        return [_section(text)], text
+        return [section(text)], text
     raise ValueError(f"no Slack message for outbox kind {row.kind!r}")
 
 
@@ -66,14 +66,14 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await ack()
         value = json.loads(body["actions"][0]["value"])
         reply = await answer(ctx, body["user"]["id"], value, approve=True, comment=None)
-        await _show(client, body, reply)
+        await show(client, body, reply)
 
     async def on_changes(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         value = json.loads(body["actions"][0]["value"])
         reply = await act(ctx, body["user"]["id"], _check_seat(value))
         if not reply.done:
-            await _show(client, body, reply)
+            await show(client, body, reply)
             return
         book = ctx.phrases(reply.language)
         meta = {**value, "channel": body["channel"]["id"], "ts": body["message"]["ts"]}
@@ -94,7 +94,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
                 session, _ask(meta), ctx.phrases(reply.language), reply.language, ctx.time.now()
             )
         message = {"ts": meta["ts"], "blocks": blocks}
-        await _show(client, {**body, "channel": {"id": meta["channel"]}, "message": message}, reply)
+        await show(client, {**body, "channel": {"id": meta["channel"]}, "message": message}, reply)
 
     app.action(APPROVE)(on_approve)
     app.action(CHANGES)(on_changes)
@@ -153,7 +153,7 @@ def _check_seat(value: dict[str, Any]) -> Work:
     return seat
 
 
-async def _show(client: AsyncWebClient, body: dict[str, Any], reply: Reply) -> None:
+async def show(client: AsyncWebClient, body: dict[str, Any], reply: Reply) -> None:
     """Done: the buttons give way to who answered. Refused: a sentence only the clicker sees."""
     channel, user = body["channel"]["id"], body["user"]["id"]
     if not reply.done:
@@ -190,32 +190,3 @@ async def _country_name(session: AsyncSession, code: str, language: Language) ->
     if country is None:
         return code
     return country.name_es if language is Language.ES else country.name_en
-
-
-def _paragraphs(paragraphs: list[str]) -> list[Block]:
-    """Numbered as in every other copy of the text; a long text over several sections."""
-    blocks: list[Block] = []
-    chunk = ""
-    for number, paragraph in enumerate(paragraphs, start=1):
-        line = f"*{number}.* {escape(paragraph)}"
-        if chunk and len(chunk) + len(line) + 2 > _SECTION:
-            blocks.append(_section(chunk))
-            chunk = ""
-        chunk = f"{chunk}\n\n{line}" if chunk else line[:_SECTION]
-    if chunk:
-        blocks.append(_section(chunk))
-    return blocks[:45]  # a message holds 50 blocks
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _button(label: str, action_id: str, value: str, style: str) -> Block:
-    return {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label},
-        "action_id": action_id,
-        "value": value,
-        "style": style,
-    }
