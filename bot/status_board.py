@@ -1,6 +1,7 @@
 """A consultation's live status as Block Kit: one message per consultation, updated in place."""
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -127,8 +128,8 @@ def _members(
     status: ConsultationStatus, notes: Notes, book: Phrasebook, language: Language
 ) -> list[Block]:
     lines = []
-    for m in status.members:
-        name = m.name_es if language is Language.ES else m.name_en
+    named = [(m.name_es if language is Language.ES else m.name_en, m) for m in status.members]
+    for name, m in sorted(named, key=lambda pair: _sort_key(pair[0])):
         extra = []
         if m.amendments:
             extra.append(book.amendment_count(n=m.amendments))
@@ -189,6 +190,11 @@ def _mrkdwn(text: str) -> Block:
 def _fit(text: str) -> str:
     """A section holds 3,000 characters; past that Slack refuses the whole message."""
     return text if len(text) <= 3000 else text[:2999] + "…"
+
+
+def _sort_key(name: str) -> str:
+    """Alphabetical as a reader expects it: Panamá among the Ps, accents aside."""
+    return "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
 
 
 def _excerpt(text: str | None) -> str:

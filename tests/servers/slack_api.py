@@ -42,9 +42,21 @@ class SlackApi:
         self.base_url = ""
         self._changed = asyncio.Condition()
         self._ts = 0
+        self._sockets: list[web.WebSocketResponse] = []
+        self.held: dict[str, asyncio.Event] = {}  # a method answered only once its event is set
 
     def response_url(self, name: str) -> str:
         return f"{self.base_url}response/{name}"
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Keep ``method`` waiting until the returned event is set (to see who waits for whom)."""
+        self.held[method] = asyncio.Event()
+        return self.held[method]
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send a Socket Mode envelope down every open connection, as Slack does."""
+        for socket in self._sockets:
+            await socket.send_json(envelope)
 
     def fail(
         self, method: str, status: int, *, retry_after: int | None = None, times: int = 1
@@ -74,6 +86,8 @@ class SlackApi:
     async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         args = await _arguments(request)
+        if method in self.held:
+            await self.held[method].wait()
         fault = next((f for f in self.faults if f.method == method and f.times > 0), None)
         if fault is not None:
             fault.times -= 1
@@ -105,6 +119,8 @@ class SlackApi:
                 "team": "CRM",
                 "url": "https://crm.slack.com/",
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.base_url.replace("http", "ws", 1) + "socket"}
         if method in ("chat.postMessage", "chat.update"):
             channel = str(args.get("channel", ""))
             if channel.startswith("U"):  # a user id: Slack opens the app's DM with them
@@ -113,6 +129,21 @@ class SlackApi:
             ts = args.get("ts") or f"1796652000.{self._ts:06d}"
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text")}}
         return {"ok": True}
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        """Socket Mode: hello first, then envelopes pushed by the test; acks are recorded."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await self._record(Call("socket_open", {}, 200))
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        try:
+            async for message in socket:
+                if message.type == web.WSMsgType.TEXT:
+                    await self._record(Call("socket_ack", json.loads(message.data), 200))
+        finally:
+            self._sockets.remove(socket)
+        return socket
 
     async def _record(self, call: Call) -> None:
         async with self._changed:
@@ -138,7 +169,11 @@ async def slack_api() -> AsyncIterator[SlackApi]:
     api = SlackApi()
     application = web.Application()
     application.add_routes(
-        [web.post("/api/{method}", api._api), web.post("/response/{name}", api._response_url)]
+        [
+            web.post("/api/{method}", api._api),
+            web.post("/response/{name}", api._response_url),
+            web.get("/socket", api._socket),
+        ]
     )
     runner = web.AppRunner(application)
     await runner.setup()
@@ -148,4 +183,8 @@ async def slack_api() -> AsyncIterator[SlackApi]:
         api.base_url = f"http://127.0.0.1:{port}/"
         yield api
     finally:
+        for event in api.held.values():
+            event.set()
+        for socket in list(api._sockets):
+            await socket.close()
         await runner.cleanup()
