@@ -148,7 +148,12 @@ async def _status(
         now = ctx.time.now()
         if command.args:
             blocks, text = await status_board.board(
-                session, command.args[0].upper(), book, who.language, now
+                session,
+                command.args[0].upper(),
+                book,
+                who.language,
+                now,
+                with_buttons=who.has(Role.PPT),  # the steps are the PPT's: others only read
             )
             found["blocks"] = blocks
             return text

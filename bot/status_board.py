@@ -62,18 +62,28 @@ async def notes_for(session: AsyncSession, status: ConsultationStatus) -> Notes:
 
 
 async def board(
-    session: AsyncSession, consultation_id: str, book: Phrasebook, language: Language, now: datetime
+    session: AsyncSession,
+    consultation_id: str,
+    book: Phrasebook,
+    language: Language,
+    now: datetime,
+    *,
+    with_buttons: bool = True,
 ) -> tuple[list[Block], str]:
     """The blocks and the notification text of a consultation's status, as of ``now``."""
     status = await consultation_status(session, consultation_id, now=now)
-    blocks = render(status, await notes_for(session, status), book, language)
+    blocks = render(status, await notes_for(session, status), book, language, with_buttons)
     row = status.consultation
     title = row.title_es if language is Language.ES else row.title_en
     return blocks, f"{row.id} · {title} · {book.state(value=row.state)}"
 
 
 def render(
-    status: ConsultationStatus, notes: Notes, book: Phrasebook, language: Language
+    status: ConsultationStatus,
+    notes: Notes,
+    book: Phrasebook,
+    language: Language,
+    with_buttons: bool = True,
 ) -> list[Block]:
     row = status.consultation
     title = row.title_es if language is Language.ES else row.title_en
@@ -116,7 +126,7 @@ def render(
             for a in status.open_amendments
         ]
         blocks.append({"type": "section", "text": _mrkdwn(_fit("\n".join(lines)))})
-    buttons = _buttons(status, book)
+    buttons = _buttons(status, book) if with_buttons else []
     if buttons:
         blocks.append({"type": "actions", "block_id": f"board:{row.id}", "elements": buttons})
     updated = arrow.get(status.now).to(row.timezone).format("YYYY-MM-DD HH:mm")

@@ -132,6 +132,7 @@ async def test_every_command_in_the_ppts_language(
     assert board is not None and phrases["board"] in json.dumps(
         board.args["blocks"], ensure_ascii=False
     )
+    assert not [b for b in board.args["blocks"] if b["type"] == "actions"]  # ST only reads
     listing = await said(front, FOCAL_GT, words.status)
     assert listing.startswith("• *CRM-2026-001*")
 
