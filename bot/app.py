@@ -70,6 +70,11 @@ async def run_front(
 ) -> None:
     """Serve Slack (Socket Mode when an app-level token is set, else HTTP) and drain the Slack
     outbox until ``stop`` is set; meant for the runner's TaskGroup."""
+    if not options.status_channel:
+        raise SlackConfigError(
+            "Slack needs the PPT channel for the status messages: set "
+            "CONSULTA_SLACK__STATUS_CHANNEL to its id (and invite the app to it)."
+        )
     ctx = BotContext(db, time, env, options.status_channel, language)
     client = web_client(options)
     socket_mode = bool(options.app_token)

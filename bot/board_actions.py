@@ -40,7 +40,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             refusal = book.not_ppt(command="extend") if who.in_roster else book.not_in_roster()
             await _tell(client, body, Reply(refusal, False, who.language))
             return
-        meta = {"c": cid, "channel": body["channel"]["id"]}
+        meta = {"c": cid, "channel": body["channel"]["id"], "response_url": body["response_url"]}
         await client.views_open(trigger_id=body["trigger_id"], view=forms.extend_view(book, meta))
 
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:

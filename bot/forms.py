@@ -4,7 +4,9 @@ import json
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import lifecycle
@@ -39,7 +41,10 @@ async def open_form(
             return Reply(book.not_in_roster(), False, who.language)
         if not who.has(Role.PPT):
             return Reply(book.not_ppt(command=name), False, who.language)
-        meta: dict[str, Any] = {"channel": body.get("channel_id", "")}
+        meta: dict[str, Any] = {
+            "channel": body.get("channel_id", ""),
+            "response_url": body.get("response_url", ""),
+        }
         if name == "new":
             view = new_view(book, meta)
         else:
@@ -130,13 +135,26 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
 async def tell(
     client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any], reply: Reply
 ) -> None:
-    """A form has no response_url: say it where the form was asked for, only to its user."""
+    """A form has no response_url of its own: answer through the command's (it works in any
+    channel, the app a member or not), else ephemerally where the form was asked for, else in
+    a direct message."""
     user = body["user"]["id"]
-    channel = json.loads(view.get("private_metadata") or "{}").get("channel")
-    if channel:
-        await client.chat_postEphemeral(channel=channel, user=user, text=reply.text)
-    else:
-        await client.chat_postMessage(channel=user, text=reply.text)
+    meta = json.loads(view.get("private_metadata") or "{}")
+    if meta.get("response_url"):
+        webhook = AsyncWebhookClient(meta["response_url"])
+        # From a button, Slack would replace the message unless told otherwise.
+        answer = await webhook.send(
+            text=reply.text, response_type="ephemeral", replace_original=False
+        )
+        if answer.status_code == 200:
+            return
+    if meta.get("channel"):
+        try:
+            await client.chat_postEphemeral(channel=meta["channel"], user=user, text=reply.text)
+            return
+        except SlackApiError:  # the app is not in that channel
+            pass
+    await client.chat_postMessage(channel=user, text=reply.text)
 
 
 class _FieldError(Exception):

@@ -46,7 +46,10 @@ async def test_remind_extend_and_conclude_from_the_status_message(
     )
     assert form.method == "views.open" and form.args["view"]["callback_id"] == "consultation_extend"
     await front.submit(PPT, form.args["view"], {"days": {"type": "number_input", "value": "2"}})
-    extended = front.api.of("chat.postEphemeral")[-1]
+    extended = front.api.of("response_url")[-1]  # through the button's response URL
+    assert (
+        extended.args["replace_original"] is False and extended.args["response_type"] == "ephemeral"
+    )
     assert extended.args["text"].startswith(
         f"{made.id}: nuevo plazo miércoles 16 de diciembre de 2026"
     )

@@ -11,7 +11,7 @@ from consultation.timesource import ManualTime
 from consultation.vocabulary import Language, PositionValue, State
 from store.database import Database
 from store.tables import ConsultationRow, OutboxRow
-from tests.bot.conftest import CHANNEL, FOCAL_GT, PPT, ST, TROIKA_USERS, Front, text_of
+from tests.bot.conftest import FOCAL_GT, PPT, ST, TROIKA_USERS, Front, text_of
 from tests.factories import MEMBERS, TROIKA, answer, make_consultation, move
 
 
@@ -112,8 +112,10 @@ async def test_every_command_in_the_ppts_language(
             "kind": {"type": "radio_buttons", "selected_option": {"value": "standard"}},
         },
     )
-    [opened] = front.api.of("chat.postEphemeral")
-    assert opened.args["channel"] == CHANNEL and opened.args["text"].startswith(phrases["opened"])
+    opened = front.api.of("response_url")[-1]  # the command's response URL, kept by the form
+    assert opened.args["response_type"] == "ephemeral" and opened.args["text"].startswith(
+        phrases["opened"]
+    )
 
     assert await said(front, PPT, f"{words.troika} CRM-2026-001") == phrases["troika"]
     for country in TROIKA:
@@ -156,7 +158,7 @@ async def test_every_command_in_the_ppts_language(
             "note": text_of("Párrafo 2."),
         },
     )
-    revised = front.api.of("chat.postEphemeral")[-1]
+    revised = front.api.of("response_url")[-1]
     assert revised.args["text"].startswith(phrases["revised"])
 
     for country in MEMBERS:
@@ -289,3 +291,29 @@ async def test_an_unreadable_text_in_the_form_is_refused_on_the_field(front: Fro
         body["response_action"] == "errors"
         and "paragraph numbers must match" in body["errors"]["text_en"]
     )
+
+
+async def test_a_form_answers_by_direct_message_where_the_app_cannot_speak(front: Front) -> None:
+    """No response URL (a form opened from a button) and the app not in the channel: a DM."""
+    form = await front.command(PPT, "nueva")
+    assert form is not None
+    view = {**form.args["view"], "private_metadata": json.dumps({"channel": "C0ELSEWHERE"})}
+    front.api.fail("chat.postEphemeral", 200, error="channel_not_found")
+    await front.submit(
+        PPT,
+        view,
+        {
+            "title_es": text_of("Título"),
+            "title_en": {"type": "plain_text_input", "value": None},
+            "text_es": text_of("Uno."),
+            "text_en": {"type": "plain_text_input", "value": None},
+            "kind": {"type": "radio_buttons", "selected_option": {"value": "standard"}},
+        },
+    )
+    dm = await front.api.wait_for(
+        lambda calls: any(
+            c.method == "chat.postMessage" and c.args["channel"] == PPT for c in calls
+        )
+    )
+    [said] = [c for c in dm if c.method == "chat.postMessage" and c.args["channel"] == PPT]
+    assert said.args["text"].startswith("CRM-2026-001 abierta como borrador (1 párrafo).")

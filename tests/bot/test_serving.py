@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass
 
 import aiohttp
+import pytest
 
-from bot.app import run_front
+from bot.app import SlackConfigError, run_front
 from consultation.timesource import ManualTime
 from consultation.vocabulary import State
 from store.database import Database
@@ -161,3 +162,12 @@ async def test_the_home_tab_lists_the_open_consultations(
     assert view["blocks"][0]["text"]["text"] == "Open consultations"  # Canada reads English
     listing = view["blocks"][1]["text"]["text"]
     assert listing.startswith(f"• *{made.id}* · Extra-continental flows · out to the members · ")
+
+
+async def test_without_a_status_channel_the_front_does_not_start(
+    db: Database, time: ManualTime, api: SlackApi
+) -> None:
+    settings = options(api, app_token=None)
+    settings.status_channel = ""
+    with pytest.raises(SlackConfigError, match="CONSULTA_SLACK__STATUS_CHANNEL"):
+        await run_front(settings, db=db, time=time, env=environment(), stop=asyncio.Event())

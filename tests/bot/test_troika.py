@@ -156,3 +156,38 @@ async def test_a_change_request_goes_back_to_the_ppt_with_the_comment(
     [returned] = [c for c in front.api.of("chat.postMessage") if c.args["channel"] == PPT]
     assert "La Troika pide cambios" in returned.args["text"]
     assert "• DO: El párrafo 2 debe decir «diez días»." in returned.args["text"]
+
+
+async def test_an_earlier_rounds_button_replayed_changes_nothing(
+    front: Front, db: Database, time: ManualTime
+) -> None:
+    made = await make_consultation(db, time, state=State.DRAFT, seed=False)
+    await front.command(PPT, f"troika {made.id}")
+    first_round = await troika_dms(front)
+    do, mx = first_round[TROIKA_USERS["DO"]], first_round[TROIKA_USERS["MX"]]
+    form = await front.click(
+        TROIKA_USERS["DO"],
+        "troika_changes",
+        buttons(do)["troika_changes"]["value"],
+        channel="DTKDO0001",
+        message=message(do),
+    )
+    await front.submit(TROIKA_USERS["DO"], form.args["view"], {"comment": text_of("Más breve.")})
+    await front.command(PPT, f"troika {made.id}")  # round 2
+    replayed = await front.click(
+        TROIKA_USERS["MX"],
+        "troika_approve",
+        buttons(mx)["troika_approve"]["value"],
+        channel="DTKMX0001",
+        message=message(mx),
+    )
+    assert replayed.method == "chat.postEphemeral"
+    assert (
+        replayed.args["text"]
+        == f"Este mensaje es de una ronda anterior de la Troika sobre {made.id}; no se cambió nada."
+    )
+    async with db.session() as session:
+        second = (
+            await session.exec(select(TroikaReviewRow).where(TroikaReviewRow.round == 2))
+        ).all()
+    assert {r.status for r in second} == {"pending"}

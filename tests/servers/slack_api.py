@@ -25,6 +25,7 @@ class Call:
     method: str  # "chat.postMessage"…, or "response_url" for a post to a response URL
     args: dict[str, Any]
     status: int  # what we answered
+    ok: bool = True  # False: refused (an HTTP error, or Slack's {"ok": false, "error": …})
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Fault:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
+    error: str | None = None  # answered as HTTP 200 {"ok": false, "error": …}, as Slack does
 
 
 class SlackApi:
@@ -59,14 +61,20 @@ class SlackApi:
             await socket.send_json(envelope)
 
     def fail(
-        self, method: str, status: int, *, retry_after: int | None = None, times: int = 1
+        self,
+        method: str,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        error: str | None = None,
     ) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        self.faults.append(Fault(method, status, headers, times))
+        self.faults.append(Fault(method, status, headers, times, error))
 
     def of(self, method: str) -> list[Call]:
         """The calls of one method that Slack accepted."""
-        return [c for c in self.calls if c.method == method and c.status == 200]
+        return [c for c in self.calls if c.method == method and c.ok]
 
     def calls_of(self, method: str) -> list[Call]:
         """Every call of one method, refused ones included."""
@@ -91,7 +99,9 @@ class SlackApi:
         fault = next((f for f in self.faults if f.method == method and f.times > 0), None)
         if fault is not None:
             fault.times -= 1
-            await self._record(Call(method, args, fault.status))
+            await self._record(Call(method, args, fault.status, ok=False))
+            if fault.error is not None:
+                return web.json_response({"ok": False, "error": fault.error}, status=fault.status)
             if fault.status == 429:
                 body = {"ok": False, "error": "ratelimited"}
                 return web.json_response(body, status=429, headers=fault.headers)
