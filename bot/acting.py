@@ -3,7 +3,9 @@ refusal turned into one sentence in their language."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import BotContext
@@ -96,3 +98,16 @@ async def explain(
     if isinstance(exc, InvalidInput):
         return book.invalid(detail=str(exc).rstrip("."))
     return book.invalid(detail=str(exc).rstrip("."))
+
+
+async def show(client: AsyncWebClient, body: dict[str, Any], reply: Reply) -> None:
+    """Done: the buttons give way to who answered. Refused: a sentence only the clicker sees."""
+    channel, user = body["channel"]["id"], body["user"]["id"]
+    if not reply.done:
+        await client.chat_postEphemeral(channel=channel, user=user, text=reply.text)
+        return
+    kept = [b for b in body["message"].get("blocks", []) if b.get("type") != "actions"]
+    blocks = [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": reply.text}]}]
+    await client.chat_update(
+        channel=channel, ts=body["message"]["ts"], text=reply.text, blocks=blocks
+    )

@@ -39,8 +39,6 @@ WORDS: dict[str, tuple[str, Language | None]] = {
     "ayuda": ("help", Language.ES),
     "help": ("help", Language.EN),
 }
-# Subcommands that act on one consultation: its id comes first (or is the only open one).
-ON_ONE = frozenset({"troika", "send", "revise", "extend", "conclude", "withdraw", "remind"})
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.acting import Refusal, Reply, Work, act
+from bot.acting import Refusal, Reply, Work, act, show
 from bot.blocks import Block, button, paragraphs, section
 from bot.context import BotContext
 from bot.people import Person
 from bot.texts import Phrasebook, escape
-from bot.troika import show
 from consultation import answers
 from consultation.answers import Answer, ProposedChange
 from consultation.deadlines import render_deadline

@@ -10,13 +10,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.acting import Refusal, Reply, act
-from bot.blocks import button, section
+from bot.acting import Refusal, Reply, act, show
+from bot.blocks import Block, button, section
 from bot.context import BotContext
 from bot.people import Person
-from bot.status_board import Block
 from bot.texts import Phrasebook, escape
-from bot.troika import show
 from consultation import review
 from consultation.answers import ProposedChange
 from consultation.errors import NotFound

@@ -4,11 +4,11 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import arrow
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.blocks import Block
 from bot.texts import Phrasebook, escape
 from consultation import tally
 from consultation.deadlines import render_deadline
@@ -16,8 +16,6 @@ from consultation.drafting import troika_consensus
 from consultation.status import ConsultationStatus, consultation_status
 from consultation.vocabulary import Kind, Language, Role, Standing, State
 from store import queries
-
-Block = dict[str, Any]
 
 # Emoji read at a glance on a phone, before the words.
 MARKS = {

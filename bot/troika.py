@@ -8,11 +8,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.acting import Refusal, Reply, Work, act
-from bot.blocks import button, paragraphs, section
+from bot.acting import Refusal, Reply, Work, act, show
+from bot.blocks import Block, button, paragraphs, section
 from bot.context import BotContext
 from bot.people import Person
-from bot.status_board import SEND, Block
+from bot.status_board import SEND
 from bot.texts import Phrasebook, escape
 from consultation import drafting
 from consultation.moves import current_version, load, text_of
@@ -151,19 +151,6 @@ def _check_seat(value: dict[str, Any]) -> Work:
         return ""
 
     return seat
-
-
-async def show(client: AsyncWebClient, body: dict[str, Any], reply: Reply) -> None:
-    """Done: the buttons give way to who answered. Refused: a sentence only the clicker sees."""
-    channel, user = body["channel"]["id"], body["user"]["id"]
-    if not reply.done:
-        await client.chat_postEphemeral(channel=channel, user=user, text=reply.text)
-        return
-    kept = [b for b in body["message"].get("blocks", []) if b.get("type") != "actions"]
-    blocks = [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": reply.text}]}]
-    await client.chat_update(
-        channel=channel, ts=body["message"]["ts"], text=reply.text, blocks=blocks
-    )
 
 
 def _changes_view(book: Phrasebook, meta: dict[str, Any], country: str) -> dict[str, Any]:
