@@ -143,10 +143,21 @@ async def _announce(
     await journal.record_event(
         session, consultation_id=row.id, kind=kind, actor=move.actor, at=move.at, payload=payload
     )
+    focal_points = await member_focal_points(session)
     await journal.queue_emails(
         session,
         kind="draft" if version.number == 1 else "revision",
-        contacts=await member_focal_points(session),
+        contacts=focal_points,
+        consultation_id=row.id,
+        at=move.at,
+        key=f"{row.id}:v{version.number}",
+        payload={"version": version.number},
+    )
+    # Focal points with a Slack user id also get it there, with buttons to answer.
+    await journal.queue_slack(
+        session,
+        kind="consult_ask",
+        contacts=focal_points,
         consultation_id=row.id,
         at=move.at,
         key=f"{row.id}:v{version.number}",

@@ -102,15 +102,27 @@ async def submit_to_troika(session: AsyncSession, consultation_id: str, move: Mo
         payload={"round": row.troika_round, "troika": row.troika},
     )
     for country in row.troika:
-        await journal.queue_emails(
-            session,
-            kind="troika_draft",
-            contacts=await queries.contacts_with_role(session, Role.TROIKA.value, party=country),
-            consultation_id=row.id,
-            at=move.at,
-            key=f"{row.id}:r{row.troika_round}",
-            payload={"round": row.troika_round, "country": country},
+        representatives = await queries.contacts_with_role(
+            session, Role.TROIKA.value, party=country
         )
+        key, payload = (
+            f"{row.id}:r{row.troika_round}",
+            {"round": row.troika_round, "country": country},
+        )
+        for queue, kind in (
+            (journal.queue_emails, "troika_draft"),
+            (journal.queue_slack, "troika_ask"),
+        ):
+            # On Slack too, with Approve / Request changes buttons: whichever comes first counts.
+            await queue(
+                session,
+                kind=kind,
+                contacts=representatives,
+                consultation_id=row.id,
+                at=move.at,
+                key=key,
+                payload=payload,
+            )
     return row.troika_round
 
 
@@ -183,14 +195,26 @@ async def _tell_ppt(
             at=move.at,
             payload={"round": row.troika_round},
         )
+    ppt = await queries.contacts_with_role(session, Role.PPT.value)
+    key, payload = f"{row.id}:r{row.troika_round}", {"round": row.troika_round}
     await journal.queue_emails(
         session,
         kind=kind,
-        contacts=await queries.contacts_with_role(session, Role.PPT.value),
+        contacts=ppt,
         consultation_id=row.id,
         at=move.at,
-        key=f"{row.id}:r{row.troika_round}",
-        payload={"round": row.troika_round},
+        key=key,
+        payload=payload,
+    )
+    slack_kind = "troika_agreed" if outcome is TroikaStatus.APPROVED else "troika_returned"
+    await journal.queue_slack(
+        session,
+        kind=slack_kind,
+        contacts=ppt,
+        consultation_id=row.id,
+        at=move.at,
+        key=key,
+        payload=payload,
     )
 
 

@@ -7,7 +7,13 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from consultation.vocabulary import Role
+from store import queries
 from store.tables import ContactRow, EventRow, OutboxRow
+
+# Events about delivery, not about the procedure: they leave the status message as it is.
+_NOT_ON_THE_BOARD = frozenset({"email_sent", "email_failed", "slack_failed"})
+STATUS_BOARD = "status_board"  # the Slack kind of a consultation's live status message
 
 
 async def record_event(
@@ -30,7 +36,63 @@ async def record_event(
     )
     session.add(row)
     await session.flush()
+    if consultation_id is not None and kind not in _NOT_ON_THE_BOARD:
+        assert row.id is not None
+        await queue_status_update(session, consultation_id=consultation_id, at=at, event=row.id)
     return row
+
+
+async def queue_status_update(
+    session: AsyncSession, *, consultation_id: str, at: datetime, event: int
+) -> bool:
+    """One refresh of the consultation's Slack status message per event, when the PPT is on
+    Slack; the sender renders the state of the moment, so one refresh covers earlier ones."""
+    ppt = await queries.contacts_with_role(session, Role.PPT.value)
+    if not any(c.slack_user_id for c in ppt):
+        return False
+    session.add(
+        _slack(
+            f"slack:{STATUS_BOARD}:{consultation_id}:event-{event}",
+            STATUS_BOARD,
+            at,
+            consultation_id,
+            None,
+            "es",
+            contact_id=None,
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def queue_slack(
+    session: AsyncSession,
+    *,
+    kind: str,
+    contacts: Iterable[ContactRow],
+    consultation_id: str | None,
+    at: datetime,
+    key: str,
+    payload: Mapping[str, Any] | None = None,
+) -> int:
+    """A direct message to each contact that has a Slack user id; like :func:`queue_emails`,
+    a notice already queued under the same key is skipped."""
+    queued = 0
+    for contact in contacts:
+        if not contact.slack_user_id:
+            continue
+        assert contact.id is not None
+        dedupe = f"slack:{kind}:{key}:contact-{contact.id}"
+        if await _exists(session, dedupe):
+            continue
+        session.add(
+            _slack(
+                dedupe, kind, at, consultation_id, payload, contact.language, contact_id=contact.id
+            )
+        )
+        queued += 1
+    await session.flush()
+    return queued
 
 
 async def queue_emails(
@@ -108,6 +170,29 @@ def _email(
         consultation_id=consultation_id,
         contact_id=contact_id,
         address=address,
+        language=language,
+        payload=dict(payload or {}),
+        next_attempt_at=at,
+    )
+
+
+def _slack(
+    dedupe: str,
+    kind: str,
+    at: datetime,
+    consultation_id: str | None,
+    payload: Mapping[str, Any] | None,
+    language: str,
+    *,
+    contact_id: int | None,
+) -> OutboxRow:
+    return OutboxRow(
+        dedupe_key=dedupe,
+        created_at=at,
+        channel="slack",
+        kind=kind,
+        consultation_id=consultation_id,
+        contact_id=contact_id,
         language=language,
         payload=dict(payload or {}),
         next_attempt_at=at,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import answers, drafting, journal
+from consultation import answers, drafting, journal, review
 from consultation.answers import Answer, ProposedChange
 from consultation.errors import IllegalTransition, ProcedureError, SupersededVersion
 from consultation.moves import Move
@@ -112,6 +112,8 @@ class Inbox:
                     self._time.now(),
                 )
                 session.add(row)
+                if outcome.status == "review":  # before the PPT and the ST on Slack as well
+                    await review.queue_review(session, row, at=self._time.now())
                 return outcome
         except Exception as exc:  # noqa: BLE001 — the shunt: record, quarantine at the third, go on
             log.exception("inbound message %s failed", inbound_id)

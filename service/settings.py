@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     language: Language = Language.EN  # of the command line's own output
     roster: Path | None = None  # imported on `consulta roster import` without a file
     schedule: "ScheduleSettings" = Field(default_factory=lambda: ScheduleSettings())
+    slack: "SlackSettings | None" = None  # no Slack front without a bot token
 
 
 class ScheduleSettings(BaseModel):
@@ -89,4 +90,17 @@ class ScheduleSettings(BaseModel):
     interval_seconds: float = 30.0  # between ticks
 
 
-Settings.model_rebuild()  # resolves the forward reference to ScheduleSettings
+class SlackSettings(BaseModel):
+    """``CONSULTA_SLACK__BOT_TOKEN``… Socket Mode when ``app_token`` is set, else HTTP."""
+
+    bot_token: str  # xoxb-…
+    signing_secret: str | None = None  # required in HTTP mode: Slack signs every request
+    app_token: str | None = None  # xapp-…: Socket Mode, for ministries without a public endpoint
+    status_channel: str = ""  # the PPT's channel (id) where each consultation's status lives
+    host: str = "0.0.0.0"
+    port: int = 3000
+    path: str = "/slack/events"
+    api_url: str = "https://slack.com/api/"  # a test server's, in tests
+
+
+Settings.model_rebuild()  # resolves the groups defined after Settings

@@ -237,3 +237,14 @@ class ScheduledJobRow(SQLModel, table=True):
     outcome: str | None = None  # done | obsolete | skipped | gave_up
     attempts: int = 0
     last_error: str | None = None
+
+
+class SlackStatusMessageRow(SQLModel, table=True):
+    """Where a consultation's live status message is in Slack, so it is updated, not reposted."""
+
+    __tablename__ = "slack_status_message"
+    consultation_id: str = Field(foreign_key="consultation.id", primary_key=True)
+    channel: str
+    ts: str  # Slack's id of the message within the channel
+    posted_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)

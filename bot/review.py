@@ -1,0 +1,232 @@
+"""The review queue in chat: a reply the email front could not read with confidence, put to the
+PPT and the ST with Confirm, Correct (a form) and Reject; the decision is recorded with who."""
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.acting import Refusal, Reply, act, show
+from bot.blocks import Block, button, section
+from bot.context import BotContext
+from bot.people import Person
+from bot.texts import Phrasebook, escape
+from consultation import review
+from consultation.answers import ProposedChange
+from consultation.errors import NotFound
+from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role
+from store.tables import InboundMessageRow, OutboxRow
+
+CONFIRM, CORRECT, REJECT, CORRECT_VIEW = (
+    "review_confirm",
+    "review_correct",
+    "review_reject",
+    "review_correct",
+)
+_QUOTE = 1500
+_LINE = re.compile(r"^(?P<sign>[+-]?)\s*(?P<n>\d+)\s*(?::\s*(?P<text>.*))?$")
+
+
+async def review_message(
+    session: AsyncSession, row: OutboxRow, book: Phrasebook, language: Language
+) -> tuple[list[Block], str]:
+    inbound = await session.get(InboundMessageRow, int(row.payload["inbound_id"]))
+    if inbound is None:
+        raise NotFound(f"inbound message {row.payload['inbound_id']} is gone")
+    reading = inbound.reading or {}
+    reasons = ", ".join(reading.get("review_reasons") or [inbound.reason or "?"])
+    intro = book.review_intro(
+        sender=escape(inbound.sender or "?"),
+        country=inbound.country or "",
+        id=inbound.consultation_id or "",
+        version=inbound.version or "",
+        reasons=escape(reasons),
+    )
+    amendments = reading.get("amendments") or []
+    lines = [
+        book.review_read(
+            position=reading.get("position"),
+            amendments=len(amendments),
+            extension=bool(reading.get("extension_requested")),
+        )
+    ]
+    lines += [
+        book.amendment(
+            number=n,
+            country=inbound.country or "",
+            action=a["action"],
+            paragraph=a["paragraph"],
+            proposed=escape(a.get("proposed") or ""),
+        )
+        for n, a in enumerate(amendments, start=1)
+    ]
+    blocks: list[Block] = [section(intro), section("\n".join(lines)[:2900])]
+    own = " ".join(str(reading.get("own_text") or "").split())
+    if own:
+        blocks.append(section("> " + escape(own[:_QUOTE]) + ("…" if len(own) > _QUOTE else "")))
+    value = json.dumps({"i": inbound.id})
+    buttons = [button(book.reject(), REJECT, value, "danger")]
+    if inbound.consultation_id and inbound.country and inbound.version is not None:
+        buttons = [
+            button(book.confirm(), CONFIRM, value, "primary"),
+            button(book.correct(), CORRECT, value, None),
+            *buttons,
+        ]
+    blocks.append({"type": "actions", "block_id": "review", "elements": buttons})
+    return blocks, intro
+
+
+def register(app: AsyncApp, ctx: BotContext) -> None:
+    async def on_confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        inbound = int(json.loads(body["actions"][0]["value"])["i"])
+        await show(
+            client, body, await decide(ctx, body["user"]["id"], inbound, review.Decision.CONFIRM)
+        )
+
+    async def on_reject(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        inbound = int(json.loads(body["actions"][0]["value"])["i"])
+        await show(
+            client, body, await decide(ctx, body["user"]["id"], inbound, review.Decision.REJECT)
+        )
+
+    async def on_correct(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        reply = await act(ctx, body["user"]["id"], _staff_only)
+        if not reply.done:
+            await show(client, body, reply)
+            return
+        meta = {
+            "i": int(json.loads(body["actions"][0]["value"])["i"]),
+            "channel": body["channel"]["id"],
+            "ts": body["message"]["ts"],
+        }
+        view = _correct_view(ctx.phrases(reply.language), meta)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def on_corrected(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
+    ) -> None:
+        meta = json.loads(view["private_metadata"])
+        values = view["state"]["values"]
+        chosen = values["position"]["value"].get("selected_option")
+        try:
+            changes = parse_amendments(values["amendments"]["value"].get("value") or "")
+        except ValueError as exc:
+            await ack(response_action="errors", errors={"amendments": str(exc)})
+            return
+        await ack()
+        position = PositionValue(chosen["value"]) if chosen else None
+        reply = await decide(
+            ctx, body["user"]["id"], int(meta["i"]), review.Decision.CORRECT, (position, changes)
+        )
+        async with ctx.db.session() as session:
+            blocks, _ = await review_message(
+                session, _notice(meta["i"]), ctx.phrases(reply.language), reply.language
+            )
+        message = {"ts": meta["ts"], "blocks": blocks}
+        await show(client, {**body, "channel": {"id": meta["channel"]}, "message": message}, reply)
+
+    app.action(CONFIRM)(on_confirm)
+    app.action(CORRECT)(on_correct)
+    app.action(REJECT)(on_reject)
+    app.view(CORRECT_VIEW)(on_corrected)
+
+
+async def decide(
+    ctx: BotContext,
+    user: str,
+    inbound_id: int,
+    decision: review.Decision,
+    correction: tuple[PositionValue | None, tuple[ProposedChange, ...]] | None = None,
+) -> Reply:
+    async def work(session: AsyncSession, who: Person, book: Phrasebook) -> str:
+        await _staff_only(session, who, book)
+        answer = None
+        if correction is not None:
+            row = await session.get(InboundMessageRow, inbound_id)
+            if row is None:
+                raise NotFound(f"there is no inbound message {inbound_id}")
+            answer = review.corrected_answer(row, *correction)
+        try:
+            await review.decide(
+                session, inbound_id, decision, who.move(ctx.time.now()), correction=answer
+            )
+        except review.AlreadyDecided as exc:
+            raise Refusal(book.already_decided()) from exc
+        return book.review_decided(decision=decision.value, who=escape(who.name))
+
+    return await act(ctx, user, work)
+
+
+async def _staff_only(session: AsyncSession, who: Person, book: Phrasebook) -> str:
+    if not (who.has(Role.PPT) or who.has(Role.ST)):
+        raise Refusal(book.not_staff())
+    return ""
+
+
+def parse_amendments(text: str) -> tuple[ProposedChange, ...]:
+    """``2: text`` replaces ¶2, ``-3`` deletes ¶3, ``+0: text`` inserts at the start."""
+    found = []
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            raise ValueError(line)
+        sign, number, proposed = match["sign"], int(match["n"]), (match["text"] or "").strip()
+        if sign == "-" and not proposed:
+            found.append(ProposedChange(AmendmentAction.DELETE, number))
+        elif sign in ("", "+") and proposed:
+            action = AmendmentAction.INSERT_AFTER if sign == "+" else AmendmentAction.REPLACE
+            found.append(ProposedChange(action, number, proposed))
+        else:
+            raise ValueError(line)
+    return tuple(found)
+
+
+def _correct_view(book: Phrasebook, meta: dict[str, Any]) -> dict[str, Any]:
+    options = [
+        {"text": {"type": "plain_text", "text": book.standing(value=p.value)}, "value": p.value}
+        for p in PositionValue
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CORRECT_VIEW,
+        "private_metadata": json.dumps(meta),
+        "title": {"type": "plain_text", "text": book.review_title()[:24]},
+        "submit": {"type": "plain_text", "text": book.submit()},
+        "close": {"type": "plain_text", "text": book.cancel()},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "position",
+                "optional": True,
+                "label": {"type": "plain_text", "text": book.review_position()},
+                "element": {"type": "static_select", "action_id": "value", "options": options},
+            },
+            {
+                "type": "input",
+                "block_id": "amendments",
+                "optional": True,
+                "label": {"type": "plain_text", "text": book.review_amendments()},
+                "element": {"type": "plain_text_input", "action_id": "value", "multiline": True},
+            },
+        ],
+    }
+
+
+def _notice(inbound_id: int) -> OutboxRow:
+    return OutboxRow(
+        dedupe_key="",
+        created_at=datetime.min,
+        channel="slack",
+        kind=review.REVIEW_NOTICE,
+        payload={"inbound_id": inbound_id},
+        next_attempt_at=datetime.min,
+    )

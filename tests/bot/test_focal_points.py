@@ -1,0 +1,100 @@
+"""Focal points on Slack: the text with Approve / Object / Propose amendments, email's rules."""
+
+from sqlmodel import select
+
+from consultation import distribution
+from consultation.texts import Text
+from consultation.timesource import ManualTime
+from store import queries
+from store.database import Database
+from store.tables import OutboxRow
+from tests.bot.conftest import FOCAL_GT, Front, text_of
+from tests.bot.test_troika import buttons, message
+from tests.factories import TEXT_EN, TEXT_ES, make_consultation, move
+
+FOCAL_CA = "UFPCA0001"
+
+
+async def asks(front: Front) -> dict[str, object]:
+    await front.drain()
+    return {
+        c.args["channel"]: c
+        for c in front.api.of("chat.postMessage")
+        if c.args["channel"].startswith("UFP")
+    }
+
+
+async def test_a_focal_point_answers_from_slack(
+    front: Front, db: Database, time: ManualTime
+) -> None:
+    made = await make_consultation(db, time, seed=False)
+    dms = await asks(front)
+    assert len(dms) == 11  # one focal point per member has a Slack user id
+    dm = dms[FOCAL_GT]
+    assert (
+        "Se solicita la posición de Guatemala en 5 días hábiles; plazo: lunes 14 de diciembre de 2026, 21:59 (hora de Guatemala, UTC-06:00)"
+        in dm.args["text"]
+    )
+    assert set(buttons(dm)) == {"consult_approve", "consult_object", "consult_amend"}
+    value = buttons(dm)["consult_approve"]["value"]
+
+    done = await front.click(
+        FOCAL_GT, "consult_approve", value, channel="DFPGT0001", message=message(dm)
+    )
+    assert done.method == "chat.update" and done.args["text"].startswith(
+        "Posición de GT registrada: aprueba"
+    )
+    again = await front.click(
+        FOCAL_GT, "consult_approve", value, channel="DFPGT0001", message=message(dm)
+    )
+    assert again.args["text"] == "La posición de GT ya estaba registrada así; no se cambió nada."
+    other = await front.click(
+        FOCAL_CA, "consult_object", value, channel="DFPCA0001", message=message(dm)
+    )
+    assert other.args["text"] == "Only GT's focal points may answer for GT."  # Canada reads English
+
+    ca = dms[FOCAL_CA]
+    for number, proposed in (
+        ("2", "Los países intercambiarán información en diez días."),
+        ("3", ""),
+    ):
+        form = await front.click(
+            FOCAL_CA,
+            "consult_amend",
+            buttons(ca)["consult_amend"]["value"],
+            channel="DFPCA0001",
+            message=message(ca),
+        )
+        assert form.method == "views.open"
+        action = "replace" if proposed else "delete"
+        await front.submit(
+            FOCAL_CA,
+            form.args["view"],
+            {
+                "paragraph": text_of(number),
+                "action": {"type": "static_select", "selected_option": {"value": action}},
+                "proposed": text_of(proposed)
+                if proposed
+                else {"type": "plain_text_input", "value": None},
+            },
+        )
+    async with db.session() as session:
+        latest = await queries.latest_positions(session, made.id, 1)
+        counted = await queries.amendments_of(session, [latest["CA"].id or 0])
+        receipts = (
+            await session.exec(select(OutboxRow).where(OutboxRow.kind == "answer_recorded"))
+        ).all()
+    assert {c: p.value for c, p in latest.items()} == {"GT": "approve", "CA": "amend"}
+    assert [(a.action, a.paragraph) for a in counted] == [("replace", 2), ("delete", 3)]
+    assert receipts  # the same receipt by email as for an emailed answer
+
+    revised = Text(es=[*TEXT_ES[:3], "Nuevo cierre."], en=[*TEXT_EN[:3], "New ending."])
+    async with db.transaction() as session:
+        await distribution.revise(session, made.id, revised, move(time))
+    late = await front.click(
+        FOCAL_GT, "consult_object", value, channel="DFPGT0001", message=message(dm)
+    )
+    assert (
+        late.args["text"]
+        == "CRM-2026-001 ya está en la versión 2: responda sobre la versión vigente."
+    )

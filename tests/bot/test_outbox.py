@@ -1,0 +1,65 @@
+"""The Slack outbox: a 429 waits out Retry-After, a 5xx backs off, and the status message ends
+up showing the latest state, posted once and then updated in place."""
+
+import json
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from consultation.timesource import ManualTime
+from consultation.vocabulary import PositionValue
+from store.database import Database
+from store.tables import OutboxRow, SlackStatusMessageRow
+from tests.bot.conftest import CHANNEL, Front
+from tests.factories import answer, make_consultation
+
+
+async def pending(db: Database) -> list[OutboxRow]:
+    async with db.session() as session:
+        query = select(OutboxRow).where(OutboxRow.channel == "slack", OutboxRow.status == "pending")
+        return list((await session.exec(query.order_by(col(OutboxRow.id)))).all())
+
+
+async def test_a_429_waits_for_retry_after_and_a_500_backs_off(
+    front: Front, db: Database, time: ManualTime
+) -> None:
+    made = await make_consultation(db, time, seed=False)  # sent: the board has a lot to say
+    front.api.fail("chat.postMessage", 429, retry_after=30)
+
+    throttled = await front.drain()
+    assert (throttled.sent, throttled.retrying, throttled.throttled) == (0, 1, True)
+    [first, *rest] = await pending(db)
+    assert first.kind == "status_board" and first.attempts == 1 and rest  # the others wait too
+    assert first.next_attempt_at == time.now() + timedelta(seconds=30)
+    assert first.last_error == "HTTP 429: ratelimited"
+
+    time.advance(timedelta(seconds=29))
+    assert (await front.drain()).throttled
+    assert len(front.api.calls_of("chat.postMessage")) == 1  # only the refused call so far
+
+    time.advance(timedelta(seconds=2))
+    await front.drain()
+    assert await pending(db) == []
+    boards = [c for c in front.api.of("chat.postMessage") if c.args["channel"] == CHANNEL]
+    assert len(boards) == 1  # posted once; the older refreshes were folded into it
+
+    await answer(db, time, made.id, "GT", PositionValue.OBJECT)
+    front.api.fail("chat.update", 500)
+    failing = await front.drain()
+    assert failing.retrying == 1 and failing.sent == 0
+    [row] = [r for r in await pending(db) if r.kind == "status_board"]
+    assert row.last_error == "HTTP 500: no error code"
+    assert row.next_attempt_at == time.now() + timedelta(seconds=30)
+
+    await answer(db, time, made.id, "MX", PositionValue.APPROVE)  # while the retry waits
+    time.advance(timedelta(seconds=30))
+    await front.drain()
+    assert await pending(db) == []
+    updates = [c for c in front.api.of("chat.update") if c.args["channel"] == CHANNEL]
+    assert len(updates) == 1  # one update said both answers: the older refresh was superseded
+    final = json.dumps(updates[0].args["blocks"], ensure_ascii=False)
+    assert ":no_entry: *Guatemala* — objeta" in final
+    assert ":white_check_mark: *México* — aprueba" in final
+    async with db.session() as session:
+        where = await session.get(SlackStatusMessageRow, made.id)
+    assert where is not None and where.channel == CHANNEL and updates[0].args["ts"] == where.ts

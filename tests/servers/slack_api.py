@@ -1,0 +1,200 @@
+"""A recording Slack Web API on a free loopback port: answers like Slack, fails on request.
+
+The app's ``AsyncWebClient(base_url=…/api/)`` and every ``response_url`` point here. Each call is
+kept in order; a test waits for the calls it expects (an asyncio condition, never a sleep),
+because Bolt answers Slack first and works after the ack.
+"""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from tests.servers.ports import free_port
+
+BOT_USER = "UBOTCONSULTA"
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str  # "chat.postMessage"…, or "response_url" for a post to a response URL
+    args: dict[str, Any]
+    status: int  # what we answered
+    ok: bool = True  # False: refused (an HTTP error, or Slack's {"ok": false, "error": …})
+
+
+@dataclass
+class Fault:
+    method: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+    error: str | None = None  # answered as HTTP 200 {"ok": false, "error": …}, as Slack does
+
+
+class SlackApi:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.base_url = ""
+        self._changed = asyncio.Condition()
+        self._ts = 0
+        self._sockets: list[web.WebSocketResponse] = []
+        self.held: dict[str, asyncio.Event] = {}  # a method answered only once its event is set
+
+    def response_url(self, name: str) -> str:
+        return f"{self.base_url}response/{name}"
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Keep ``method`` waiting until the returned event is set (to see who waits for whom)."""
+        self.held[method] = asyncio.Event()
+        return self.held[method]
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send a Socket Mode envelope down every open connection, as Slack does."""
+        for socket in self._sockets:
+            await socket.send_json(envelope)
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        error: str | None = None,
+    ) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self.faults.append(Fault(method, status, headers, times, error))
+
+    def of(self, method: str) -> list[Call]:
+        """The calls of one method that Slack accepted."""
+        return [c for c in self.calls if c.method == method and c.ok]
+
+    def calls_of(self, method: str) -> list[Call]:
+        """Every call of one method, refused ones included."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(
+        self, check: Callable[[list[Call]], bool], *, timeout: float = 10.0
+    ) -> list[Call]:
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: check(self.calls))
+        return self.calls
+
+    async def wait_count(self, method: str, count: int, *, timeout: float = 10.0) -> list[Call]:
+        await self.wait_for(lambda calls: len(self.of(method)) >= count, timeout=timeout)
+        return self.of(method)
+
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        if method in self.held:
+            await self.held[method].wait()
+        fault = next((f for f in self.faults if f.method == method and f.times > 0), None)
+        if fault is not None:
+            fault.times -= 1
+            await self._record(Call(method, args, fault.status, ok=False))
+            if fault.error is not None:
+                return web.json_response({"ok": False, "error": fault.error}, status=fault.status)
+            if fault.status == 429:
+                body = {"ok": False, "error": "ratelimited"}
+                return web.json_response(body, status=429, headers=fault.headers)
+            # Slack's own 5xx pages are HTML, not the usual JSON.
+            return web.Response(
+                status=fault.status, text="<html>upstream error</html>", content_type="text/html"
+            )
+        await self._record(Call(method, args, 200))
+        return web.json_response(self._answer(method, args))
+
+    async def _response_url(self, request: web.Request) -> web.StreamResponse:
+        args = await _arguments(request)
+        args["name"] = request.match_info["name"]
+        await self._record(Call("response_url", args, 200))
+        return web.json_response({"ok": True})
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "user_id": BOT_USER,
+                "bot_id": "BCONSULTA",
+                "team_id": "T0CRM",
+                "user": "consulta",
+                "team": "CRM",
+                "url": "https://crm.slack.com/",
+            }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.base_url.replace("http", "ws", 1) + "socket"}
+        if method in ("chat.postMessage", "chat.update"):
+            channel = str(args.get("channel", ""))
+            if channel.startswith("U"):  # a user id: Slack opens the app's DM with them
+                channel = "D" + channel[1:]
+            self._ts += 1
+            ts = args.get("ts") or f"1796652000.{self._ts:06d}"
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text")}}
+        return {"ok": True}
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        """Socket Mode: hello first, then envelopes pushed by the test; acks are recorded."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await self._record(Call("socket_open", {}, 200))
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        try:
+            async for message in socket:
+                if message.type == web.WSMsgType.TEXT:
+                    await self._record(Call("socket_ack", json.loads(message.data), 200))
+        finally:
+            self._sockets.remove(socket)
+        return socket
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    """The Web API takes JSON or a form; Block Kit fields arrive as JSON text in a form."""
+    raw = await request.text()
+    if request.content_type == "application/json":
+        found: dict[str, Any] = json.loads(raw or "{}")
+        return found
+    args: dict[str, Any] = dict(parse_qsl(raw))
+    for key in ("blocks", "view"):
+        if isinstance(args.get(key), str):
+            args[key] = json.loads(args[key])
+    return args
+
+
+@contextlib.asynccontextmanager
+async def slack_api() -> AsyncIterator[SlackApi]:
+    api = SlackApi()
+    application = web.Application()
+    application.add_routes(
+        [
+            web.post("/api/{method}", api._api),
+            web.post("/response/{name}", api._response_url),
+            web.get("/socket", api._socket),
+        ]
+    )
+    runner = web.AppRunner(application)
+    await runner.setup()
+    port = free_port()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        api.base_url = f"http://127.0.0.1:{port}/"
+        yield api
+    finally:
+        for event in api.held.values():
+            event.set()
+        for socket in list(api._sockets):
+            await socket.close()
+        await runner.cleanup()
