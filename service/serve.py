@@ -1,10 +1,11 @@
 """`consulta serve`: the long-running service.
 
-It runs the email front (replies in, notices out) and the scheduler (deadlines, reminders, the
-ST's digest) in one TaskGroup; the Slack front joins it as it lands. If one of them fails, the
-others are stopped and the command fails: the process manager restarts it, and the restart
-resumes from the store. SIGTERM or SIGINT sets `stop`: the fronts take no new
-work, finish what is in flight, close their connections, and the command exits 0.
+It runs the email front (replies in, notices out), the scheduler (deadlines, reminders, the ST's
+digest) and, when `CONSULTA_SLACK__BOT_TOKEN` is set, the Slack front (HTTP, or Socket Mode with
+an app-level token) in one TaskGroup. If one of them fails, the others are stopped and the
+command fails: the process manager restarts it, and the restart resumes from the store.
+SIGTERM or SIGINT sets `stop`: the fronts take no new work, finish what is in flight, close
+their connections, and the command exits 0.
 """
 
 import asyncio
@@ -13,6 +14,8 @@ import signal
 
 import click
 
+from bot.app import run_front
+from consultation.errors import ConsultaError
 from consultation.scheduler import Scheduler
 from service.cli_support import app, run, templates
 from service.context import AppContext, open_database
@@ -28,10 +31,28 @@ async def serve_until_stopped(context: AppContext, stop: asyncio.Event) -> None:
     try:
         front = mail_front(settings, db, env=templates(), time=context.time)
         scheduler = Scheduler(db, context.time, schedule_config(settings))
-        log.info("consulta serving: email front%s", "" if settings.imap.host else " (send only)")
-        async with asyncio.TaskGroup() as group:
-            group.create_task(front.run(stop))
-            group.create_task(scheduler.run(stop, interval=settings.schedule.interval_seconds))
+        log.info(
+            "consulta serving: email front%s, scheduler%s",
+            "" if settings.imap.host else " (send only)",
+            ", Slack front" if settings.slack else "",
+        )
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(front.run(stop))
+                group.create_task(scheduler.run(stop, interval=settings.schedule.interval_seconds))
+                if settings.slack is not None:
+                    group.create_task(
+                        run_front(
+                            settings.slack,
+                            db=db,
+                            time=context.time,
+                            env=templates(),
+                            stop=stop,
+                            language=settings.language,
+                        )
+                    )
+        except* ConsultaError as group:  # a front's own start-up refusal: one sentence
+            raise group.exceptions[0] from None
     finally:
         await db.dispose()
 

@@ -33,6 +33,16 @@ def check(settings: Settings) -> list[str]:
         )
     elif any(len(s.get_secret_value()) < MIN_SECRET_LENGTH for s in settings.mail.secrets):
         problems.append(f"every CONSULTA_MAIL__SECRETS entry needs {MIN_SECRET_LENGTH}+ characters")
+    slack = settings.slack
+    if slack is not None and not slack.app_token and not slack.signing_secret:
+        problems.append(
+            "Slack over HTTP needs the app's signing secret: set CONSULTA_SLACK__SIGNING_SECRET "
+            "(or CONSULTA_SLACK__APP_TOKEN for Socket Mode)"
+        )
+    if slack is not None and not slack.status_channel:
+        problems.append(
+            "Slack needs the PPT's channel for status messages: set CONSULTA_SLACK__STATUS_CHANNEL"
+        )
     imap = settings.imap
     if imap.host and not (imap.username and imap.password):
         problems.append(

@@ -65,6 +65,21 @@ async def test_serve_without_mail_settings_names_what_is_missing(tmp_path: Path)
     assert "CONSULTA_SMTP__HOST" in line and "CONSULTA_MAIL__SECRETS" in line
 
 
+async def test_serve_with_slack_over_http_needs_its_signing_secret(tmp_path: Path) -> None:
+    env = environment(
+        tmp_path,
+        CONSULTA_SMTP__HOST="127.0.0.1",
+        CONSULTA_MAIL__SECRETS='["0123456789abcdef-secret"]',
+        CONSULTA_SLACK__BOT_TOKEN="xoxb-test",
+        CONSULTA_SLACK__STATUS_CHANNEL="C0PPT",
+    )
+    process = await consulta(env, "serve")
+    _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode == 1
+    [line] = stderr.decode().strip().splitlines()
+    assert "CONSULTA_SLACK__SIGNING_SECRET" in line
+
+
 async def test_serve_sends_reads_receipts_and_stops_cleanly_on_sigterm(
     tmp_path: Path, smtpd: SmtpServer, dovecot: Dovecot
 ) -> None:
