@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -52,9 +51,9 @@ from mail.outbound import EmailOutbox  # noqa: E402
 from mail.smtp import SmtpConfig, SmtpSender  # noqa: E402
 from store import queries  # noqa: E402
 from store.database import Database  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
 from store.tables import ContactEmailRow, ContactRow, InboundMessageRow, OutboxRow  # noqa: E402
 from templates import environment  # noqa: E402
+from tests.databases import postgres_database, sqlite_database  # noqa: E402
 from tests.factories import make_consultation, seed_roster  # noqa: E402
 from tests.mail.test_compose import IDENTITY  # noqa: E402
 from tests.servers.dovecot import Dovecot, running_dovecot  # noqa: E402
@@ -65,30 +64,14 @@ BATCH = 50
 
 @contextlib.asynccontextmanager
 async def database(url: str | None) -> AsyncIterator[Database]:
+    """SQLite in a temporary folder, or a schema of its own on the given PostgreSQL."""
     if url is None:
         with tempfile.TemporaryDirectory() as folder:
-            db = Database(f"sqlite+aiosqlite:///{folder}/bench.db")
-            await upgrade(db)
-            try:
+            async with sqlite_database(Path(folder)) as db:
                 yield db
-            finally:
-                await db.dispose()
         return
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = await asyncpg.connect(plain)
-    await admin.execute(f'CREATE SCHEMA "{schema}"')
-    db = Database(url, server_settings={"search_path": schema})
-    try:
-        await upgrade(db)
+    async with postgres_database(url) as db:
         yield db
-    finally:
-        await db.dispose()
-        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.close()
 
 
 async def consultations(db: Database, clock: ManualTime, count: int) -> list[str]:

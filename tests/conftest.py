@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database on each backend, and a clock that moves by hand."""
+"""Shared fixtures: a migrated database on each backend, a clock that moves by hand, and real
+mail servers (aiosmtpd, Dovecot) on free loopback ports."""
 
 import os
 from collections.abc import AsyncIterator
@@ -10,6 +11,8 @@ import pytest
 from consultation.timesource import ManualTime
 from store.database import Database
 from tests.databases import BACKENDS, postgres_database, postgres_url, sqlite_database
+from tests.servers.dovecot import Dovecot, running_dovecot
+from tests.servers.smtpd import SmtpServer, running_smtpd
 
 # Monday 7 December 2026, 10:00 in Santo Domingo (the PPT's zone in the default roster).
 START = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
@@ -34,3 +37,15 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
 @pytest.fixture
 def time() -> ManualTime:
     return ManualTime(START)
+
+
+@pytest.fixture
+async def smtpd() -> AsyncIterator[SmtpServer]:
+    async with running_smtpd() as server:
+        yield server
+
+
+@pytest.fixture
+async def dovecot() -> AsyncIterator[Dovecot]:
+    async with running_dovecot() as server:
+        yield server

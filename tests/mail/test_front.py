@@ -26,9 +26,9 @@ from tests.factories import make_consultation
 from tests.mail.test_compose import IDENTITY
 from tests.mail.test_inbound import fixture_text
 from tests.mail.transport.helpers import WAIT, eventually
-from tests.servers.dovecot import Dovecot, running_dovecot
+from tests.servers.dovecot import Dovecot
 from tests.servers.imap_proxy import ImapProxy, running_proxy
-from tests.servers.smtpd import SmtpServer, running_smtpd
+from tests.servers.smtpd import SmtpServer
 
 # Spanish-speaking members: their focal points get the draft, and answer, in Spanish.
 ANSWERING = ["GT", "SV", "HN", "CR", "NI"]
@@ -37,18 +37,6 @@ DRAFTS = 26  # 3 to the Troika, the PPT's consensus note, 22 to the members' foc
 
 def focal_point(country: str) -> str:
     return f"puntofocal@cancilleria.{country.lower()}.example"
-
-
-@pytest.fixture
-async def smtpd() -> AsyncIterator[SmtpServer]:
-    async with running_smtpd() as server:
-        yield server
-
-
-@pytest.fixture
-async def dovecot() -> AsyncIterator[Dovecot]:
-    async with running_dovecot() as server:
-        yield server
 
 
 def make_front(

@@ -1,10 +1,8 @@
 """The outbox drained through a real SMTP server (aiosmtpd): once each, retries, failures."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from email import message_from_bytes, policy
 
-import pytest
 from sqlmodel import select
 
 from consultation.timesource import ManualTime
@@ -15,15 +13,9 @@ from store.tables import ContactEmailRow, EventRow, OutboxRow
 from templates import environment
 from tests.factories import make_consultation
 from tests.mail.test_compose import IDENTITY
-from tests.servers.smtpd import SmtpServer, running_smtpd
+from tests.servers.smtpd import SmtpServer
 
 GT = "puntofocal@cancilleria.gt.example"
-
-
-@pytest.fixture
-async def smtpd() -> AsyncIterator[SmtpServer]:
-    async with running_smtpd() as server:
-        yield server
 
 
 async def drain(db: Database, smtpd: SmtpServer, time: ManualTime) -> tuple[int, int, int]:

@@ -1,11 +1,9 @@
 """A consultation by email end to end, through real servers: aiosmtpd out, Dovecot in (IDLE)."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-import pytest
 from sqlmodel import select
 
 from consultation.timesource import ManualTime
@@ -22,23 +20,11 @@ from tests.factories import make_consultation
 from tests.mail.test_compose import IDENTITY
 from tests.mail.test_inbound import fixture_text
 from tests.mail.transport.helpers import WAIT, eventually
-from tests.servers.dovecot import Dovecot, running_dovecot
+from tests.servers.dovecot import Dovecot
 from tests.servers.imap_proxy import running_proxy
-from tests.servers.smtpd import SmtpServer, running_smtpd
+from tests.servers.smtpd import SmtpServer
 
 GT = "puntofocal@cancilleria.gt.example"
-
-
-@pytest.fixture
-async def smtpd() -> AsyncIterator[SmtpServer]:
-    async with running_smtpd() as server:
-        yield server
-
-
-@pytest.fixture
-async def dovecot() -> AsyncIterator[Dovecot]:
-    async with running_dovecot() as server:
-        yield server
 
 
 async def drain(db: Database, smtpd: SmtpServer, time: ManualTime) -> int:

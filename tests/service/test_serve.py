@@ -4,12 +4,9 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
-
-import pytest
 
 from consultation.timesource import ManualTime
 from tests.databases import sqlite_database
@@ -18,22 +15,10 @@ from tests.mail.test_compose import IDENTITY
 from tests.mail.test_front import DRAFTS, focal_point, reply_to_draft
 from tests.mail.test_inbound import fixture_text
 from tests.mail.transport.helpers import WAIT
-from tests.servers.dovecot import Dovecot, running_dovecot
-from tests.servers.smtpd import SmtpServer, running_smtpd
+from tests.servers.dovecot import Dovecot
+from tests.servers.smtpd import SmtpServer
 
 CONSULTA = Path(sys.executable).parent / "consulta"
-
-
-@pytest.fixture
-async def smtpd() -> AsyncIterator[SmtpServer]:
-    async with running_smtpd() as server:
-        yield server
-
-
-@pytest.fixture
-async def dovecot() -> AsyncIterator[Dovecot]:
-    async with running_dovecot() as server:
-        yield server
 
 
 def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
