@@ -151,6 +151,7 @@ def _outcome_payload(status: ConsultationStatus) -> dict[str, object]:
         "blocking": list(result.blocking),
         "silent": list(result.with_standing(Standing.SILENT)),
         "open_amendments": result.open_amendments,
+        "extension_requested_by": [m.code for m in status.members if m.extension_requested],
     }
 
 

@@ -134,7 +134,9 @@ class Scheduler:
         move = Move(actor=ACTOR, at=now)
         if job.kind == "digest":
             return await self._digest(session, job, now)
-        row = await queries.consultation(session, job.consultation_id or "")
+        # Locked before anything is read: a move committed meanwhile (an extension, an early
+        # conclusion) is seen here, not after the use case locks an already-loaded row.
+        row = await queries.consultation(session, job.consultation_id or "", for_update=True)
         if row is None or row.state != State.CONSULTING.value or row.current_version != job.version:
             return "obsolete", row.state if row else "gone"
         version = await current_version(session, row)

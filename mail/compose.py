@@ -286,9 +286,10 @@ def _message(
     )
     message = EmailMessage()
     message["Subject"] = subject
-    message["Content-Language"] = language.value
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    # After the content: set_content() clears every Content-* header already there.
+    message["Content-Language"] = language.value
     return message
 
 

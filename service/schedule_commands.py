@@ -71,7 +71,11 @@ def remind(ctx: click.Context, consultation_id: str) -> None:
 @click.option("--html", is_flag=True, help="Print the HTML version instead of the text.")
 @click.pass_context
 def digest_command(ctx: click.Context, day: datetime | None, dry_run: bool, html: bool) -> None:
-    """The ST's daily digest: printed with --dry-run, otherwise queued for the ST (once a day)."""
+    """The ST's daily digest: printed with --dry-run, otherwise queued for the ST (once a day).
+
+    It shows the consultations as they stand now, with days left counted from 08:00 (ST time)
+    of the chosen day, and the news since the last digest sent before it.
+    """
     config = schedule_config(app(ctx).settings)
     zone = ZoneInfo(config.st_timezone)
     chosen = day.date() if day else now(ctx).astimezone(zone).date()

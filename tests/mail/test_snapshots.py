@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import closing, digest, drafting, journal, reminders
 from consultation.answers import ProposedChange
+from consultation.scheduler import Scheduler
 from consultation.timesource import ManualTime
 from consultation.vocabulary import AmendmentAction, Kind, Language, PositionValue, State
 from mail.compose import compose
@@ -83,6 +84,7 @@ async def a_week(db: Database, time: ManualTime) -> dict[str, str]:
     await answer(db, time, flows.id, "MX", PositionValue.AMEND, changes=(change,))
     await answer(db, time, flows.id, "CA", PositionValue.APPROVE)
     await answer(db, time, flows.id, "HN", None, extension=True)
+    await answer(db, time, urgent.id, "HN", None, extension=True)
     time.set(datetime(2026, 12, 10, 17, 0, tzinfo=UTC))
     async with db.transaction() as session:
         await closing.conclude(session, early.id, move(time))
@@ -260,3 +262,23 @@ async def test_the_reminder_the_report_to_the_ppt_and_the_tally(
     check_snapshot("reminder_report.es.txt", f"Subject: {report['Subject'].strip()}\n\n{text}")
     (tally,) = await composed(db, time, "tally")
     check_snapshot("tally.es.txt", f"Subject: {tally['Subject'].strip()}\n\n{body(tally, 'plain')}")
+
+
+async def test_the_scheduled_digest_is_an_email_in_the_st_s_language(
+    db: Database, time: ManualTime
+) -> None:
+    await a_week(db, time)
+    done = await Scheduler(db, time).tick()
+    assert ("digest:2026-12-11", "sent") in [(d.key, d.outcome) for d in done]
+    (message,) = await composed(db, time, "digest")
+    assert message["To"] == "st@crmsolutions.example"
+    assert message["Content-Language"] == "es"
+    assert (
+        message["Subject"].strip()  # Python folds this one onto its own line
+        == "Consultas de la CRM, resumen del viernes 11 de diciembre de 2026: 3 abiertas"
+    )
+    assert "CONSULTAS ABIERTAS, POR PLAZO" in body(message, "plain")
+    page = lxml_html.fromstring(body(message, "html"))
+    assert len(page.xpath("//tr[@class='consultation']")) == 3
+    (tally,) = await composed(db, time, "tally")
+    assert "Pidieron más tiempo: Honduras." in body(tally, "plain")

@@ -122,3 +122,22 @@ async def test_the_markdown_record_in_spanish(db: Database, time: ManualTime) ->
     assert "[-cinco-]" in page and "[+diez+]" in page
     assert "| Guatemala | aprueba con enmiendas |" in page
     assert "| incorporada |" in page
+
+
+async def test_the_html_record_in_spanish(db: Database, time: ManualTime) -> None:
+    consultation_id = await two_versions(db, time)
+    async with db.session() as session:
+        found = await record.gather(session, consultation_id)
+    tree = lxml_html.fromstring(
+        export_record(environment(), found, fmt="html", language=Language.ES)
+    )
+    assert tree.get("lang") == "es"
+    assert [h.text_content() for h in tree.xpath("//h2")] == [
+        "Revisión de la Troika",
+        "Versión 1",
+        "Versión 2",
+        "Enmiendas y su destino",
+        "Registro de eventos",
+    ]
+    period = tree.get_element_by_id("v2").xpath(".//table[@class='period']")[0].text_content()
+    assert "Prórroga" in period and "2 días hábiles más" in period
