@@ -88,6 +88,31 @@ async def test_a_focal_point_answers_from_slack(
     assert [(a.action, a.paragraph) for a in counted] == [("replace", 2), ("delete", 3)]
     assert receipts  # the same receipt by email as for an emailed answer
 
+    reminded = await front.command("UPPTDO0001", f"recordar {made.id}")
+    assert (
+        reminded is not None and "BZ" in reminded.args["text"] and "GT" not in reminded.args["text"]
+    )
+    await front.drain()
+    reminders = [
+        c
+        for c in front.api.of("chat.postMessage")
+        if c.args["text"].startswith(("*Recordatorio:*", "*Reminder:*"))
+    ]
+    assert {c.args["channel"] for c in reminders} == {
+        "UFPBZ0001",
+        "UFPCR0001",
+        "UFPDO0001",
+        "UFPHN0001",
+        "UFPMX0001",
+        "UFPNI0001",
+        "UFPPA0001",
+        "UFPSV0001",
+        "UFPUS0001",
+    }
+    assert all(
+        set(buttons(c)) == {"consult_approve", "consult_object", "consult_amend"} for c in reminders
+    )
+
     revised = Text(es=[*TEXT_ES[:3], "Nuevo cierre."], en=[*TEXT_EN[:3], "New ending."])
     async with db.transaction() as session:
         await distribution.revise(session, made.id, revised, move(time))
