@@ -34,25 +34,13 @@ async def remind_pending(session: AsyncSession, consultation_id: str, move: Move
         at=move.at,
         payload=payload,
     )
-    focal_points = await queries.focal_points(session, pending)
-    key = f"{row.id}:v{status.version.number}:{day}"
     await journal.queue_emails(
         session,
         kind="reminder",
-        contacts=focal_points,
+        contacts=await queries.focal_points(session, pending),
         consultation_id=row.id,
         at=move.at,
-        key=key,
+        key=f"{row.id}:v{status.version.number}:{day}",
         payload=payload,
-    )
-    # On Slack the text comes again with its buttons, introduced as a reminder.
-    await journal.queue_slack(
-        session,
-        kind="consult_ask",
-        contacts=focal_points,
-        consultation_id=row.id,
-        at=move.at,
-        key=f"{key}:reminder",
-        payload={**payload, "reminder": True},
     )
     return pending
