@@ -66,6 +66,7 @@ async def run_front(
     time: TimeSource,
     env: Environment,
     stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
     language: Language = Language.ES,
 ) -> None:
     """Serve Slack (Socket Mode when an app-level token is set, else HTTP) and drain the Slack
@@ -82,8 +83,15 @@ async def run_front(
     async with asyncio.TaskGroup() as group:
         group.create_task(SlackOutbox(ctx, client).run(stop))
         if options.app_token:
-            group.create_task(serve_socket_mode(app, options.app_token, stop))
+            group.create_task(serve_socket_mode(app, options.app_token, stop, ready))
         else:
             group.create_task(
-                serve_http(app, host=options.host, port=options.port, path=options.path, stop=stop)
+                serve_http(
+                    app,
+                    host=options.host,
+                    port=options.port,
+                    path=options.path,
+                    stop=stop,
+                    ready=ready,
+                )
             )

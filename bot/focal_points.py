@@ -50,6 +50,8 @@ async def consult_message(
         deadline=render_deadline(version.deadline_at, timezone=contact.timezone, language=language),
         silence=consultation.silence_rule == SilenceRule.NO_OBJECTION.value,
     )
+    if row.payload.get("reminder"):
+        intro = f"{book.reminder()} {intro}"
     found = [section(intro), *paragraphs(text_of(version).in_language(language))]
     if country is not None:
         value = json.dumps({"c": consultation.id, "v": version.number, "k": country.code})

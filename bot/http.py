@@ -32,7 +32,16 @@ async def serving(app: AsyncApp, *, host: str, port: int, path: str) -> AsyncIte
 
 
 async def serve_http(
-    app: AsyncApp, *, host: str, port: int, path: str, stop: asyncio.Event
+    app: AsyncApp,
+    *,
+    host: str,
+    port: int,
+    path: str,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
 ) -> None:
+    """Serve until ``stop``; ``ready`` is set once the port listens."""
     async with serving(app, host=host, port=port, path=path):
+        if ready is not None:
+            ready.set()
         await stop.wait()

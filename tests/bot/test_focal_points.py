@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from consultation import distribution
+from consultation import distribution, journal
 from consultation.texts import Text
 from consultation.timesource import ManualTime
 from store import queries
@@ -98,3 +98,44 @@ async def test_a_focal_point_answers_from_slack(
         late.args["text"]
         == "CRM-2026-001 ya está en la versión 2: responda sobre la versión vigente."
     )
+
+
+async def test_a_reminder_comes_with_the_text_and_its_buttons(
+    front: Front, db: Database, time: ManualTime
+) -> None:
+    """A consult_ask notice flagged as a reminder (what a reminder queues for Slack)."""
+    made = await make_consultation(db, time, seed=False)
+    await front.drain()
+    async with db.transaction() as session:
+        contacts = await queries.focal_points(session, ["GT", "US"])
+        await journal.queue_slack(
+            session,
+            kind="consult_ask",
+            contacts=contacts,
+            consultation_id=made.id,
+            at=time.now(),
+            key=f"{made.id}:v1:reminder",
+            payload={"version": 1, "reminder": True},
+        )
+    await front.drain()
+    reminders = {
+        c.args["channel"]: c
+        for c in front.api.of("chat.postMessage")
+        if c.args["text"].startswith(("*Recordatorio:*", "*Reminder:*"))
+    }
+    assert set(reminders) == {FOCAL_GT, "UFPUS0001"}
+    assert (
+        reminders[FOCAL_GT]
+        .args["text"]
+        .startswith("*Recordatorio:* aún no hemos recibido su posición. Con el consenso")
+    )
+    assert (
+        reminders["UFPUS0001"]
+        .args["text"]
+        .startswith("*Reminder:* your position has not reached us yet.")
+    )
+    assert set(buttons(reminders[FOCAL_GT])) == {
+        "consult_approve",
+        "consult_object",
+        "consult_amend",
+    }

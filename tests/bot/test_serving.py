@@ -92,33 +92,33 @@ async def test_http_mode_serves_until_stopped(
     db: Database, time: ManualTime, api: SlackApi
 ) -> None:
     await seed_roster(db, time.now())
-    stop, port = asyncio.Event(), free_port()
+    stop, ready, port = asyncio.Event(), asyncio.Event(), free_port()
+    settings = options(api, app_token=None, port=port)
     front = asyncio.create_task(
-        run_front(
-            options(api, app_token=None, port=port), db=db, time=time, env=environment(), stop=stop
-        )
+        run_front(settings, db=db, time=time, env=environment(), stop=stop, ready=ready)
     )
     body = (
         "team_id=T0CRM&user_id=UPPTDO0001&command=%2Fconsulta&text=ayuda&response_url="
         + api.response_url("http")
     )
     try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(200):  # until the server listens: connection refused means not yet
-                try:
-                    async with http.post(
-                        f"http://127.0.0.1:{port}/slack/events",
-                        data=body,
-                        headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
-                    ) as response:
-                        assert response.status == 200
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.01)
-        await api.wait_for(lambda calls: any(c.args.get("name") == "http" for c in calls))
+        await ready.wait()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"http://127.0.0.1:{port}/slack/events",
+                data=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
+            ) as response,
+        ):
+            assert response.status == 200
+        calls = await api.wait_for(lambda calls: any(c.args.get("name") == "http" for c in calls))
+        [answer] = [c for c in calls if c.args.get("name") == "http"]
+        assert answer.args["text"].startswith("*/consulta*")
     finally:
         stop.set()
         await front
+    assert front.done() and front.exception() is None
 
 
 async def test_the_ack_comes_before_the_work(front: Front, db: Database, time: ManualTime) -> None:
