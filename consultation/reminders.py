@@ -43,14 +43,26 @@ async def remind(
     pending = [m for m in status.members if m.standing is Standing.PENDING]
     tag = "auto" if automatic else move.at.isoformat()
     for member in pending:
+        focal_points = await queries.focal_points(session, [member.code])
+        key = f"{row.id}:v{number}:{member.code}:{tag}"
         await journal.queue_emails(
             session,
             kind="reminder",
-            contacts=await queries.focal_points(session, [member.code]),
+            contacts=focal_points,
             consultation_id=row.id,
             at=move.at,
-            key=f"{row.id}:v{number}:{member.code}:{tag}",
+            key=key,
             payload={"version": number, "country": member.code},
+        )
+        # Focal points on Slack get the text again with its buttons, introduced as a reminder.
+        await journal.queue_slack(
+            session,
+            kind="consult_ask",
+            contacts=focal_points,
+            consultation_id=row.id,
+            at=move.at,
+            key=f"reminder:{key}",
+            payload={"version": number, "reminder": True},
         )
     reminded = Reminded(
         consultation_id=row.id,

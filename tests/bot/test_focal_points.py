@@ -2,7 +2,9 @@
 
 from sqlmodel import select
 
-from consultation import distribution, journal
+from consultation import distribution
+from consultation import reminders as reminders_use_case
+from consultation.moves import Move
 from consultation.texts import Text
 from consultation.timesource import ManualTime
 from store import queries
@@ -103,27 +105,21 @@ async def test_a_focal_point_answers_from_slack(
 async def test_a_reminder_comes_with_the_text_and_its_buttons(
     front: Front, db: Database, time: ManualTime
 ) -> None:
-    """A consult_ask notice flagged as a reminder (what a reminder queues for Slack)."""
+    """The reminder use case (the scheduler's and the PPT's) reaches focal points on Slack."""
     made = await make_consultation(db, time, seed=False)
     await front.drain()
     async with db.transaction() as session:
-        contacts = await queries.focal_points(session, ["GT", "US"])
-        await journal.queue_slack(
-            session,
-            kind="consult_ask",
-            contacts=contacts,
-            consultation_id=made.id,
-            at=time.now(),
-            key=f"{made.id}:v1:reminder",
-            payload={"version": 1, "reminder": True},
+        reminded = await reminders_use_case.remind(
+            session, made.id, Move(actor="ppt", at=time.now())
         )
+    assert {"GT", "US"} <= set(reminded.countries)
     await front.drain()
     reminders = {
         c.args["channel"]: c
         for c in front.api.of("chat.postMessage")
         if c.args["text"].startswith(("*Recordatorio:*", "*Reminder:*"))
     }
-    assert set(reminders) == {FOCAL_GT, "UFPUS0001"}
+    assert {FOCAL_GT, "UFPUS0001"} <= set(reminders)
     assert (
         reminders[FOCAL_GT]
         .args["text"]
