@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import col, select, update
+from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import focal_points, review, status_board, troika
@@ -23,6 +23,7 @@ from bot.context import BotContext
 from consultation import journal
 from consultation.review import REVIEW_NOTICE
 from consultation.vocabulary import Language
+from store import queries
 from store.tables import ContactRow, OutboxRow, SlackStatusMessageRow
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class SlackOutbox:
             claimed: int | None = None
             try:
                 async with self._ctx.db.transaction() as session:
-                    row = await _claim(session, self._ctx.time.now())
+                    row = await queries.claim_outbox(session, "slack", self._ctx.time.now())
                     if row is None:
                         break
                     claimed = row.id
@@ -210,18 +211,6 @@ class SlackOutbox:
             at=self._ctx.time.now(),
             payload={"outbox_id": row.id, "kind": row.kind, "reason": reason},
         )
-
-
-async def _claim(session: AsyncSession, now: datetime) -> OutboxRow | None:
-    query = (
-        select(OutboxRow)
-        .where(OutboxRow.channel == "slack", OutboxRow.status == "pending")
-        .where(col(OutboxRow.next_attempt_at) <= now)
-        .order_by(col(OutboxRow.id))
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    return (await session.exec(query)).first()
 
 
 def _retry_after(exc: SlackApiError) -> timedelta:

@@ -4,10 +4,9 @@ recorded on the contact and reported to the PPT and the ST."""
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from jinja2 import Environment
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import journal
@@ -77,7 +76,7 @@ class EmailOutbox:
 
     async def _next(self, report: DrainReport) -> bool:
         async with self._db.transaction() as session:
-            row = await _claim(session, self._time.now())
+            row = await queries.claim_outbox(session, "email", self._time.now())
             if row is None:
                 return False
             await self._deliver(session, row, report)
@@ -190,18 +189,6 @@ class EmailOutbox:
                 "reason": reason,
             },
         )
-
-
-async def _claim(session: AsyncSession, now: datetime) -> OutboxRow | None:
-    query = (
-        select(OutboxRow)
-        .where(OutboxRow.channel == "email", OutboxRow.status == "pending")
-        .where(col(OutboxRow.next_attempt_at) <= now)
-        .order_by(col(OutboxRow.id))
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    return (await session.exec(query)).first()
 
 
 def _backoff(attempts: int) -> timedelta:

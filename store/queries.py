@@ -1,6 +1,7 @@
 """Read queries shared by the use cases and the fronts; no rules, only data access."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -15,6 +16,7 @@ from store.tables import (
     CountryRow,
     EventRow,
     OrganisationRow,
+    OutboxRow,
     PositionRow,
     PresidencyRow,
     TroikaReviewRow,
@@ -176,3 +178,17 @@ async def events(session: AsyncSession, consultation_id: str) -> list[EventRow]:
 
 async def count_consultations(session: AsyncSession) -> int:
     return (await session.exec(select(func.count()).select_from(ConsultationRow))).one()
+
+
+async def claim_outbox(session: AsyncSession, channel: str, now: datetime) -> OutboxRow | None:
+    """The oldest notice of ``channel`` due by ``now``, locked for this transaction: another
+    sender skips it (``SKIP LOCKED`` on PostgreSQL; SQLite runs one writer at a time)."""
+    query = (
+        select(OutboxRow)
+        .where(OutboxRow.channel == channel, OutboxRow.status == "pending")
+        .where(col(OutboxRow.next_attempt_at) <= now)
+        .order_by(col(OutboxRow.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.exec(query)).first()
