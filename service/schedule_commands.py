@@ -12,20 +12,8 @@ from consultation.vocabulary import Role
 from mail.digest import render_digest
 from service.cli_support import app, in_transaction, language, move, now, run, templates
 from service.context import AppContext, open_database
-from service.settings import Settings
+from service.wiring import schedule_config
 from store import queries
-
-
-def schedule_config(settings: Settings) -> ScheduleConfig:
-    chosen = settings.schedule
-    return ScheduleConfig(
-        reminder_lead_days=chosen.reminder_lead_days,
-        reminder_hour=chosen.reminder_hour,
-        digest_hour=chosen.digest_hour,
-        st_calendar=chosen.st_calendar,
-        st_timezone=chosen.st_timezone,
-        extension_days=chosen.extension_days,
-    )
 
 
 async def tick_once(context: AppContext) -> list[Done]:

@@ -19,8 +19,7 @@ from consultation.errors import ConsultaError
 from consultation.scheduler import Scheduler
 from service.cli_support import app, run, templates
 from service.context import AppContext, open_database
-from service.schedule_commands import schedule_config
-from service.wiring import checked, mail_front
+from service.wiring import checked, mail_front, schedule_config
 
 log = logging.getLogger(__name__)
 

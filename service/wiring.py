@@ -1,12 +1,13 @@
 """Settings turned into the running pieces, with every missing setting named up front.
 
 `check` lists what stops the service from starting, each as one sentence naming the variable
-to set; `mail_front` builds the email front from settings that passed the check.
+to set; `mail_front` and `schedule_config` build the pieces from settings that passed it.
 """
 
 from jinja2 import Environment
 
 from consultation.errors import ConsultaError
+from consultation.scheduler import ScheduleConfig
 from consultation.timesource import TimeSource
 from mail.compose import Identity
 from mail.front import MailFront, MailFrontConfig
@@ -99,6 +100,18 @@ def imap_config(settings: Settings) -> ImapConfig | None:
         processed_folder=imap.processed_folder,
         poll_seconds=imap.poll_seconds,
         max_message_bytes=imap.max_message_bytes,
+    )
+
+
+def schedule_config(settings: Settings) -> ScheduleConfig:
+    chosen = settings.schedule
+    return ScheduleConfig(
+        reminder_lead_days=chosen.reminder_lead_days,
+        reminder_hour=chosen.reminder_hour,
+        digest_hour=chosen.digest_hour,
+        st_calendar=chosen.st_calendar,
+        st_timezone=chosen.st_timezone,
+        extension_days=chosen.extension_days,
     )
 
 
