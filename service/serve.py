@@ -17,9 +17,12 @@ import click
 from bot.app import run_front
 from consultation.errors import ConsultaError
 from consultation.scheduler import Scheduler
+from consultation.vocabulary import Language, Role
 from service.cli_support import app, run, templates
 from service.context import AppContext, open_database
 from service.wiring import checked, mail_front, schedule_config
+from store import queries
+from store.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +50,21 @@ async def serve_until_stopped(context: AppContext, stop: asyncio.Event) -> None:
                             time=context.time,
                             env=templates(),
                             stop=stop,
-                            language=settings.language,
+                            language=await _ppt_language(db, settings.language),
                         )
                     )
         except* ConsultaError as group:  # a front's own start-up refusal: one sentence
             raise group.exceptions[0] from None
     finally:
         await db.dispose()
+
+
+async def _ppt_language(db: Database, fallback: Language) -> Language:
+    """The PPT channel speaks its officers' language (the roster's), e.g. Spanish for a Dominican
+    presidency; the command line's language when the roster names no PPT officer."""
+    async with db.session() as session:
+        officers = await queries.contacts_with_role(session, Role.PPT.value)
+    return Language(officers[0].language) if officers else fallback
 
 
 async def _serve(context: AppContext) -> None:

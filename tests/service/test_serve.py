@@ -1,14 +1,19 @@
 """`consulta serve` as an operator runs it: a process, real mail servers, SIGTERM to stop."""
 
 import asyncio
+import json
 import os
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
 
 from consultation.timesource import ManualTime
+from tests.bot.conftest import CHANNEL, PPT, SECRET, sign
 from tests.databases import sqlite_database
 from tests.factories import make_consultation
 from tests.mail.test_compose import IDENTITY
@@ -16,6 +21,8 @@ from tests.mail.test_front import DRAFTS, focal_point, reply_to_draft
 from tests.mail.test_inbound import fixture_text
 from tests.mail.transport.helpers import WAIT
 from tests.servers.dovecot import Dovecot
+from tests.servers.ports import free_port
+from tests.servers.slack_api import slack_api
 from tests.servers.smtpd import SmtpServer
 
 CONSULTA = Path(sys.executable).parent / "consulta"
@@ -103,3 +110,59 @@ async def test_serve_sends_reads_receipts_and_stops_cleanly_on_sigterm(
     subjects = {str(message_from_bytes(m.data, policy=policy.default)["Subject"]) for m in receipts}
     assert [s.split(":")[0] for s in subjects] == ["Respuesta registrada de Guatemala"]
     assert focal_point("GT") in {a for m in receipts for a in m.rcpt_tos}
+
+
+async def test_serve_runs_the_slack_front_in_the_ppts_language(
+    tmp_path: Path, smtpd: SmtpServer
+) -> None:
+    time = ManualTime(datetime.now(UTC) - timedelta(minutes=1))
+    async with sqlite_database(tmp_path) as db:
+        made = await make_consultation(db, time, text=fixture_text())
+    port = free_port()
+    async with slack_api() as api:
+        env = environment(
+            tmp_path,
+            CONSULTA_SMTP__HOST=smtpd.host,
+            CONSULTA_SMTP__PORT=str(smtpd.port),
+            CONSULTA_SMTP__SECURITY="none",
+            CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
+            CONSULTA_SLACK__BOT_TOKEN="xoxb-test",
+            CONSULTA_SLACK__SIGNING_SECRET=SECRET,
+            CONSULTA_SLACK__STATUS_CHANNEL=CHANNEL,
+            CONSULTA_SLACK__HOST="127.0.0.1",
+            CONSULTA_SLACK__PORT=str(port),
+            CONSULTA_SLACK__API_URL=f"{api.base_url}api/",
+        )
+        process = await consulta(env, "serve")
+        try:
+            # The Dominican PPT's channel gets each consultation's status message, in Spanish.
+            [board] = await api.wait_count("chat.postMessage", 1, timeout=WAIT)
+            assert board.args["channel"] == CHANNEL and made.id in board.args["text"]
+            assert "En consulta" in json.dumps(board.args["blocks"], ensure_ascii=False)
+            fields = {
+                "command": "/consulta",
+                "text": f"estado {made.id}",
+                "user_id": PPT,
+                "channel_id": CHANNEL,
+                "team_id": "T0CRM",
+                "response_url": api.response_url("status"),
+                "trigger_id": "1.2.status",
+            }
+            body = urlencode(fields)
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+            async with aiohttp.ClientSession() as http:
+                async with asyncio.timeout(WAIT):
+                    while True:  # until the port listens
+                        try:
+                            answer = await http.post(
+                                f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+                            )
+                            break
+                        except aiohttp.ClientConnectionError:
+                            await asyncio.sleep(0.05)
+                assert answer.status == 200
+                await api.wait_for(lambda calls: any(c.args.get("name") == "status" for c in calls))
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode == 0, stderr.decode()
