@@ -9,16 +9,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import lifecycle
+from bot import lifecycle, submitted
 from bot.acting import Refusal, Reply, act
 from bot.context import BotContext
 from bot.people import Person, person
 from bot.texts import Phrasebook
+from bot.uploads import SUFFIXES
 from consultation import drafting
-from consultation.errors import InvalidInput
 from consultation.lifecycle import OPEN_STATES
 from consultation.moves import current_version, load
-from consultation.texts import Text, paragraphs_from_text
 from consultation.vocabulary import Kind, Language, Role
 from store import queries
 
@@ -76,13 +75,19 @@ async def _only_or_named(session: AsyncSession, args: list[str], book: Phraseboo
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
+    async def _book(body: dict[str, Any]) -> Phrasebook:
+        """A field error is said before the ack, in the language of whoever submitted."""
+        async with ctx.db.session() as session:
+            who = await person(session, body["user"]["id"], fallback=Language.ES)
+        return ctx.phrases(who.language)
+
     async def on_new(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
     ) -> None:
-        values = _values(view)
+        values = submitted.values(view)
         try:
-            text = _text(values)
-        except _FieldError as exc:
+            text = await submitted.text(view, client, await _book(body))
+        except submitted.FieldError as exc:
             await ack(response_action="errors", errors={exc.field: exc.message})
             return
         await ack()
@@ -103,10 +108,10 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     async def on_revise(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
     ) -> None:
-        values = _values(view)
+        values = submitted.values(view)
         try:
-            text = _text(values)
-        except _FieldError as exc:
+            text = await submitted.text(view, client, await _book(body))
+        except submitted.FieldError as exc:
             await ack(response_action="errors", errors={exc.field: exc.message})
             return
         await ack()
@@ -118,7 +123,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     async def on_extend(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
     ) -> None:
-        days = (_values(view).get("days") or "").strip()
+        days = (submitted.values(view).get("days") or "").strip()
         if not days.isdigit() or int(days) < 1:
             await ack(response_action="errors", errors={"days": "1, 2, 3…"})
             return
@@ -157,39 +162,6 @@ async def tell(
     await client.chat_postMessage(channel=user, text=reply.text)
 
 
-class _FieldError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-def _values(view: dict[str, Any]) -> dict[str, str | None]:
-    """Block id → what was typed or chosen (every element's action_id is ``value``)."""
-    found: dict[str, str | None] = {}
-    for block_id, elements in view["state"]["values"].items():
-        element = elements["value"]
-        if element.get("type") == "radio_buttons":
-            chosen = element.get("selected_option")
-            found[block_id] = chosen["value"] if chosen else None
-        else:
-            found[block_id] = element.get("value")
-    return found
-
-
-def _text(values: dict[str, str | None]) -> Text:
-    texts: dict[str, list[str] | None] = {}
-    for field in ("text_es", "text_en"):
-        raw = values.get(field)
-        try:
-            texts[field] = paragraphs_from_text(raw) if raw and raw.strip() else None
-        except InvalidInput as exc:
-            raise _FieldError(field, str(exc)) from exc
-    try:
-        return Text(es=texts["text_es"], en=texts["text_en"])
-    except InvalidInput as exc:
-        raise _FieldError("text_en" if texts["text_es"] else "text_es", str(exc)) from exc
-
-
 def new_view(book: Phrasebook, meta: dict[str, Any]) -> dict[str, Any]:
     kinds = [
         {"text": _plain(book.standard()), "value": Kind.STANDARD.value},
@@ -198,8 +170,11 @@ def new_view(book: Phrasebook, meta: dict[str, Any]) -> dict[str, Any]:
     blocks = [
         _input("title_es", book.title_es()),
         _input("title_en", book.title_en(), optional=True),
-        _input("text_es", book.text_es(), multiline=True),
+        # Optional for Slack: the text may come as a file instead (see bot.submitted.text).
+        _input("text_es", book.text_es(), multiline=True, optional=True),
+        _upload("file_es", book.file_es()),
         _input("text_en", book.text_en(), multiline=True, optional=True),
+        _upload("file_en", book.file_en()),
         {
             "type": "input",
             "block_id": "kind",
@@ -219,8 +194,10 @@ def revise_view(
     book: Phrasebook, meta: dict[str, Any], es: list[str] | None, en: list[str] | None
 ) -> dict[str, Any]:
     blocks = [
-        _input("text_es", book.text_es(), multiline=True, initial=es, optional=not es),
+        _input("text_es", book.text_es(), multiline=True, optional=True, initial=es),
+        _upload("file_es", book.file_es()),
         _input("text_en", book.text_en(), multiline=True, optional=True, initial=en),
+        _upload("file_en", book.file_en()),
         _input("note", book.note(), multiline=True, optional=True),
     ]
     return _modal(REVISE, book.revise_title(id=meta["c"]), book, meta, blocks)
@@ -278,6 +255,22 @@ def _input(
         "optional": optional,
         "label": _plain(label),
         "element": element,
+    }
+
+
+def _upload(block_id: str, label: str) -> dict[str, Any]:
+    """A text as a file: longer than a text box takes (3,000 characters), or kept in Word."""
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": _plain(label),
+        "element": {
+            "type": "file_input",
+            "action_id": "value",
+            "filetypes": list(SUFFIXES),
+            "max_files": 1,
+        },
     }
 
 

@@ -170,6 +170,7 @@ class Front:
                     "type": "modal",
                     "callback_id": view["callback_id"],
                     "private_metadata": view.get("private_metadata", ""),
+                    "blocks": view.get("blocks", []),
                     "state": {"values": state},
                     "hash": "156772938.1827394",
                 },
@@ -201,8 +202,13 @@ def _acted(calls: list[Call]) -> bool:
     )
 
 
-def text_of(value: str) -> dict[str, str]:
+def text_of(value: str | None) -> dict[str, str | None]:
     return {"type": "plain_text_input", "value": value}
+
+
+def files_of(*files: dict[str, Any]) -> dict[str, Any]:
+    """A file_input's state in a view_submission: the full file objects."""
+    return {"type": "file_input", "files": list(files)}
 
 
 @pytest.fixture

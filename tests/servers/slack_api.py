@@ -46,6 +46,33 @@ class SlackApi:
         self._ts = 0
         self._sockets: list[web.WebSocketResponse] = []
         self.held: dict[str, asyncio.Event] = {}  # a method answered only once its event is set
+        self.files: dict[str, bytes] = {}  # path → bytes, served at url_private_download
+
+    def share_file(self, name: str, data: bytes, *, file_id: str) -> dict[str, Any]:
+        """Keep ``data`` as a file uploaded in a form; the file object as Slack gives it."""
+        path = f"files-pri/T0CRM-{file_id}/download/{name}"
+        self.files[path] = data
+        url = f"{self.base_url}files-pri/T0CRM-{file_id}/{name}"
+        return {
+            "id": file_id,
+            "created": 1796652000,
+            "timestamp": 1796652000,
+            "name": name,
+            "title": name,
+            "mimetype": "application/octet-stream",
+            "filetype": name.rpartition(".")[2],
+            "pretty_type": name.rpartition(".")[2].upper(),
+            "user": "UPPTDO0001",
+            "user_team": "T0CRM",
+            "editable": False,
+            "size": len(data),
+            "mode": "hosted",
+            "is_external": False,
+            "is_public": False,
+            "url_private": url,
+            "url_private_download": f"{self.base_url}{path}",
+            "permalink": f"https://crm.slack.com/files/UPPTDO0001/{file_id}/{name}",
+        }
 
     def response_url(self, name: str) -> str:
         return f"{self.base_url}response/{name}"
@@ -118,6 +145,16 @@ class SlackApi:
         await self._record(Call("response_url", args, 200))
         return web.json_response({"ok": True})
 
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        """A download of a shared file, recorded with the Authorization header it carried."""
+        path = request.path.lstrip("/")
+        args = {"path": path, "authorization": request.headers.get("Authorization", "")}
+        if path not in self.files:
+            await self._record(Call("file_download", args, 404, ok=False))
+            return web.Response(status=404, text="file_not_found")
+        await self._record(Call("file_download", args, 200))
+        return web.Response(body=self.files[path], content_type="application/octet-stream")
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {
@@ -183,6 +220,7 @@ async def slack_api() -> AsyncIterator[SlackApi]:
             web.post("/api/{method}", api._api),
             web.post("/response/{name}", api._response_url),
             web.get("/socket", api._socket),
+            web.get("/files-pri/{path:.+}", api._file),
         ]
     )
     runner = web.AppRunner(application)
