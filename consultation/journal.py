@@ -51,7 +51,8 @@ async def queue_status_update(
     if not any(c.slack_user_id for c in ppt):
         return False
     session.add(
-        _slack(
+        _row(
+            "slack",
             f"slack:{STATUS_BOARD}:{consultation_id}:event-{event}",
             STATUS_BOARD,
             at,
@@ -77,22 +78,8 @@ async def queue_slack(
 ) -> int:
     """A direct message to each contact that has a Slack user id; like :func:`queue_emails`,
     a notice already queued under the same key is skipped."""
-    queued = 0
-    for contact in contacts:
-        if not contact.slack_user_id:
-            continue
-        assert contact.id is not None
-        dedupe = f"slack:{kind}:{key}:contact-{contact.id}"
-        if await _exists(session, dedupe):
-            continue
-        session.add(
-            _slack(
-                dedupe, kind, at, consultation_id, payload, contact.language, contact_id=contact.id
-            )
-        )
-        queued += 1
-    await session.flush()
-    return queued
+    on_slack = [c for c in contacts if c.slack_user_id]
+    return await _queue(session, "slack", kind, on_slack, consultation_id, at, key, payload)
 
 
 async def queue_emails(
@@ -110,15 +97,35 @@ async def queue_emails(
     A notice already queued with the same key is skipped, so a retried move never says
     anything twice. Returns how many were queued.
     """
+    return await _queue(session, "email", kind, contacts, consultation_id, at, key, payload)
+
+
+async def _queue(
+    session: AsyncSession,
+    channel: str,
+    kind: str,
+    contacts: Iterable[ContactRow],
+    consultation_id: str | None,
+    at: datetime,
+    key: str,
+    payload: Mapping[str, Any] | None,
+) -> int:
     queued = 0
     for contact in contacts:
         assert contact.id is not None
-        dedupe = f"email:{kind}:{key}:contact-{contact.id}"
+        dedupe = f"{channel}:{kind}:{key}:contact-{contact.id}"
         if await _exists(session, dedupe):
             continue
         session.add(
-            _email(
-                dedupe, kind, at, consultation_id, payload, contact.language, contact_id=contact.id
+            _row(
+                channel,
+                dedupe,
+                kind,
+                at,
+                consultation_id,
+                payload,
+                contact.language,
+                contact_id=contact.id,
             )
         )
         queued += 1
@@ -146,12 +153,15 @@ async def queue_email_to_address(
     dedupe = f"email:{kind}:{key}"
     if not address or await _exists(session, dedupe):
         return False
-    session.add(_email(dedupe, kind, at, consultation_id, payload, language, address=address))
+    session.add(
+        _row("email", dedupe, kind, at, consultation_id, payload, language, address=address)
+    )
     await session.flush()
     return True
 
 
-def _email(
+def _row(
+    channel: str,
     dedupe: str,
     kind: str,
     at: datetime,
@@ -165,34 +175,11 @@ def _email(
     return OutboxRow(
         dedupe_key=dedupe,
         created_at=at,
-        channel="email",
+        channel=channel,
         kind=kind,
         consultation_id=consultation_id,
         contact_id=contact_id,
         address=address,
-        language=language,
-        payload=dict(payload or {}),
-        next_attempt_at=at,
-    )
-
-
-def _slack(
-    dedupe: str,
-    kind: str,
-    at: datetime,
-    consultation_id: str | None,
-    payload: Mapping[str, Any] | None,
-    language: str,
-    *,
-    contact_id: int | None,
-) -> OutboxRow:
-    return OutboxRow(
-        dedupe_key=dedupe,
-        created_at=at,
-        channel="slack",
-        kind=kind,
-        consultation_id=consultation_id,
-        contact_id=contact_id,
         language=language,
         payload=dict(payload or {}),
         next_attempt_at=at,
