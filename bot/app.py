@@ -3,13 +3,14 @@
 import asyncio
 from typing import Protocol
 
+from aiohttp import web
 from jinja2 import Environment
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import board_actions, commands, focal_points, forms, review, troika
 from bot.context import BotContext
-from bot.http import serve_http
+from bot.http import serving, slack_route
 from bot.outbox import SlackOutbox
 from bot.socket_mode import serve_socket_mode
 from consultation.errors import ConsultaError
@@ -29,8 +30,6 @@ class SlackOptions(Protocol):
     signing_secret: str | None
     app_token: str | None
     status_channel: str
-    host: str
-    port: int
     path: str
     api_url: str
 
@@ -59,6 +58,48 @@ def web_client(options: SlackOptions) -> AsyncWebClient:
     return AsyncWebClient(token=options.bot_token, base_url=options.api_url)
 
 
+class SlackFront:
+    """The Slack front's parts: the Bolt app, its HTTP route (none in Socket Mode) for the
+    service's HTTP server, and what runs beside it (the outbox sender, the socket)."""
+
+    def __init__(
+        self,
+        options: SlackOptions,
+        *,
+        db: Database,
+        time: TimeSource,
+        env: Environment,
+        language: Language = Language.ES,
+    ) -> None:
+        if not options.status_channel:
+            raise SlackConfigError(
+                "Slack needs the PPT channel for the status messages: set "
+                "CONSULTA_SLACK__STATUS_CHANNEL to its id (and invite the app to it)."
+            )
+        self.options = options
+        self.ctx = BotContext(db, time, env, options.status_channel, language)
+        self.client = web_client(options)
+        self.socket_mode = bool(options.app_token)
+        self.app = build_app(
+            self.ctx,
+            self.client,
+            signing_secret=options.signing_secret,
+            socket_mode=self.socket_mode,
+        )
+
+    def routes(self) -> list[web.RouteDef]:
+        return [] if self.socket_mode else [slack_route(self.app, self.options.path)]
+
+    async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+        """Drain the Slack outbox (and hold the socket in Socket Mode) until ``stop``."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(SlackOutbox(self.ctx, self.client).run(stop))
+            if self.options.app_token:
+                group.create_task(serve_socket_mode(self.app, self.options.app_token, stop, ready))
+            elif ready is not None:
+                ready.set()
+
+
 async def run_front(
     options: SlackOptions,
     *,
@@ -68,30 +109,14 @@ async def run_front(
     stop: asyncio.Event,
     ready: asyncio.Event | None = None,
     language: Language = Language.ES,
+    host: str = "127.0.0.1",
+    port: int = 3000,
 ) -> None:
-    """Serve Slack (Socket Mode when an app-level token is set, else HTTP) and drain the Slack
-    outbox until ``stop`` is set; meant for the runner's TaskGroup."""
-    if not options.status_channel:
-        raise SlackConfigError(
-            "Slack needs the PPT channel for the status messages: set "
-            "CONSULTA_SLACK__STATUS_CHANNEL to its id (and invite the app to it)."
-        )
-    ctx = BotContext(db, time, env, options.status_channel, language)
-    client = web_client(options)
-    socket_mode = bool(options.app_token)
-    app = build_app(ctx, client, signing_secret=options.signing_secret, socket_mode=socket_mode)
-    async with asyncio.TaskGroup() as group:
-        group.create_task(SlackOutbox(ctx, client).run(stop))
-        if options.app_token:
-            group.create_task(serve_socket_mode(app, options.app_token, stop, ready))
-        else:
-            group.create_task(
-                serve_http(
-                    app,
-                    host=options.host,
-                    port=options.port,
-                    path=options.path,
-                    stop=stop,
-                    ready=ready,
-                )
-            )
+    """The Slack front alone, serving its own route on ``host:port`` in HTTP mode (`consulta
+    serve` puts the route on the service's HTTP port instead, beside the health checks)."""
+    front = SlackFront(options, db=db, time=time, env=env, language=language)
+    if front.socket_mode:
+        await front.run(stop, ready)
+        return
+    async with serving(front.routes(), host=host, port=port):
+        await front.run(stop, ready)

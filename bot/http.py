@@ -1,7 +1,6 @@
 """Slack's requests over HTTP (aiohttp): one POST route, signatures checked by Bolt."""
 
-import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from aiohttp import web
@@ -9,39 +8,28 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 
-def web_app(app: AsyncApp, path: str) -> web.Application:
+def slack_route(app: AsyncApp, path: str) -> web.RouteDef:
     async def handle(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 
+    return web.post(path, handle)
+
+
+def web_app(app: AsyncApp, path: str) -> web.Application:
     application = web.Application()
-    application.add_routes([web.post(path, handle)])
+    application.add_routes([slack_route(app, path)])
     return application
 
 
 @asynccontextmanager
-async def serving(app: AsyncApp, *, host: str, port: int, path: str) -> AsyncIterator[str]:
-    """Listening while the block runs; yields the URL Slack should be given."""
-    runner = web.AppRunner(web_app(app, path))
+async def serving(routes: Sequence[web.RouteDef], *, host: str, port: int) -> AsyncIterator[None]:
+    """``routes`` listening on ``host:port`` while the block runs."""
+    application = web.Application()
+    application.add_routes(routes)
+    runner = web.AppRunner(application, access_log=None)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        yield f"http://{host}:{port}{path}"
+        await web.TCPSite(runner, host, port).start()
+        yield
     finally:
         await runner.cleanup()
-
-
-async def serve_http(
-    app: AsyncApp,
-    *,
-    host: str,
-    port: int,
-    path: str,
-    stop: asyncio.Event,
-    ready: asyncio.Event | None = None,
-) -> None:
-    """Serve until ``stop``; ``ready`` is set once the port listens."""
-    async with serving(app, host=host, port=port, path=path):
-        if ready is not None:
-            ready.set()
-        await stop.wait()

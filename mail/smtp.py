@@ -52,6 +52,10 @@ class SmtpConfig:
     tls_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
 
+class SmtpUnavailable(Exception):
+    """The server cannot be reached or refused the session (greeting, EHLO, TLS, AUTH)."""
+
+
 class _ConnectionFailed(Exception):
     """The conversation ended without a reply code: refused, dropped or timed out."""
 
@@ -196,6 +200,18 @@ class SmtpSender:
                 return await self._attempt(msg, wanted, sender)
             except _ConnectionFailed as failed:
                 return _lost(wanted, failed)
+
+    async def noop(self) -> None:
+        """Connect (greeting, EHLO, TLS, AUTH as configured) and say NOOP: the readiness probe.
+
+        Raises `SmtpUnavailable` with the server's or the network's reason."""
+        async with self._lock:
+            try:
+                client = await self._connected()
+                await client.noop()
+            except (aiosmtplib.SMTPException, *_CONNECTION_ERRORS) as exc:
+                self._discard()
+                raise SmtpUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def send_with_retry(
         self,

@@ -11,52 +11,102 @@ their connections, and the command exits 0.
 import asyncio
 import logging
 import signal
+from functools import partial
 
 import click
 
-from bot.app import run_front
+from bot.app import SlackFront
 from consultation.errors import ConsultaError
 from consultation.scheduler import Scheduler
 from consultation.vocabulary import Language, Role
+from mail.probes import imap_ready, smtp_ready
+from service import logs
 from service.cli_support import app, run, templates
 from service.context import AppContext, open_database
-from service.wiring import checked, mail_front, schedule_config
+from service.http import Check, Readiness, application
+from service.http import serve as serve_http
+from service.settings import Settings
+from service.wiring import (
+    ConfigurationError,
+    checked,
+    imap_config,
+    mail_front,
+    schedule_config,
+    smtp_config,
+)
 from store import queries
 from store.database import Database
 
 log = logging.getLogger(__name__)
 
 
-async def serve_until_stopped(context: AppContext, stop: asyncio.Event) -> None:
+async def serve_until_stopped(
+    context: AppContext, stop: asyncio.Event, ready: asyncio.Event | None = None
+) -> None:
+    """Run every piece until ``stop``; ``ready`` is set once the HTTP port listens."""
     settings = checked(context.settings)  # before touching anything: one clear sentence
     db = await open_database(context)
     try:
         front = mail_front(settings, db, env=templates(), time=context.time)
         scheduler = Scheduler(db, context.time, schedule_config(settings))
+        slack = (
+            SlackFront(
+                settings.slack,
+                db=db,
+                time=context.time,
+                env=templates(),
+                language=await _ppt_language(db, settings.language),
+            )
+            if settings.slack is not None
+            else None
+        )
+        http = application(readiness(settings, db), slack.routes() if slack else ())
         log.info(
-            "consulta serving: email front%s, scheduler%s",
-            "" if settings.imap.host else " (send only)",
-            ", Slack front" if settings.slack else "",
+            "consulta serving",
+            extra={
+                "imap": settings.imap.host or "none (send only)",
+                "smtp": settings.smtp.host,
+                "slack": ("socket mode" if slack.socket_mode else "http") if slack else "off",
+                "http": f"{settings.http.host}:{settings.http.port}",
+                "database": db.url.get_backend_name(),
+            },
         )
         try:
             async with asyncio.TaskGroup() as group:
+                group.create_task(
+                    serve_http(
+                        http,
+                        host=settings.http.host,
+                        port=settings.http.port,
+                        stop=stop,
+                        ready=ready,
+                    )
+                )
                 group.create_task(front.run(stop))
                 group.create_task(scheduler.run(stop, interval=settings.schedule.interval_seconds))
-                if settings.slack is not None:
-                    group.create_task(
-                        run_front(
-                            settings.slack,
-                            db=db,
-                            time=context.time,
-                            env=templates(),
-                            stop=stop,
-                            language=await _ppt_language(db, settings.language),
-                        )
-                    )
+                if slack is not None:
+                    group.create_task(slack.run(stop))
         except* ConsultaError as group:  # a front's own start-up refusal: one sentence
             raise group.exceptions[0] from None
+        except* OSError as group:  # the HTTP port taken, say: one sentence, not a traceback
+            raise ConfigurationError(
+                f"cannot listen on {settings.http.host}:{settings.http.port} "
+                f"(CONSULTA_HTTP__HOST/PORT): {group.exceptions[0]}"
+            ) from None
     finally:
         await db.dispose()
+
+
+def readiness(settings: Settings, db: Database) -> Readiness:
+    """What ``/readyz`` asks: the database, SMTP and, when replies are read, IMAP."""
+    checks: dict[str, Check] = {
+        "database": db.ping,
+        "smtp": partial(smtp_ready, smtp_config(settings)),
+    }
+    imap = imap_config(settings)
+    if imap is not None:
+        checks["imap"] = partial(imap_ready, imap)
+    return Readiness(checks)
 
 
 async def _ppt_language(db: Database, fallback: Language) -> Language:
@@ -79,10 +129,9 @@ async def _serve(context: AppContext) -> None:
 @click.pass_context
 def serve(ctx: click.Context) -> None:
     """Run the service: read replies, send notices, until SIGTERM or Ctrl-C."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    run(_serve(app(ctx)))
+    context = app(ctx)
+    logs.configure(context.settings.log.format, context.settings.log.level)
+    run(_serve(context))
 
 
 COMMANDS = [serve]

@@ -61,6 +61,20 @@ class MailSettings(BaseModel):
     send_interval: float = 10.0  # seconds between outbox checks when nothing wakes the sender
 
 
+class HttpSettings(BaseModel):
+    """The one HTTP port: ``/healthz``, ``/readyz`` and, over HTTP, Slack's requests."""
+
+    host: str = "127.0.0.1"  # 0.0.0.0 in a container, behind the TLS proxy Slack talks to
+    port: int = 8080
+
+
+class LogSettings(BaseModel):
+    """``CONSULTA_LOG__FORMAT=json``: one JSON object per line, for a log collector."""
+
+    format: Literal["auto", "json", "text"] = "auto"  # auto: text on a terminal, else JSON
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
 class Settings(BaseSettings):
     """``CONSULTA_DB__URL``, ``CONSULTA_LANGUAGE``, ``CONSULTA_ROSTER``…"""
 
@@ -75,6 +89,8 @@ class Settings(BaseSettings):
     language: Language = Language.EN  # of the command line's own output
     roster: Path | None = None  # imported on `consulta roster import` without a file
     schedule: "ScheduleSettings" = Field(default_factory=lambda: ScheduleSettings())
+    http: HttpSettings = HttpSettings()
+    log: LogSettings = LogSettings()
     slack: "SlackSettings | None" = None  # no Slack front without a bot token
 
 
@@ -97,9 +113,7 @@ class SlackSettings(BaseModel):
     signing_secret: str | None = None  # required in HTTP mode: Slack signs every request
     app_token: str | None = None  # xapp-…: Socket Mode, for ministries without a public endpoint
     status_channel: str = ""  # the PPT's channel (id) where each consultation's status lives
-    host: str = "0.0.0.0"
-    port: int = 3000
-    path: str = "/slack/events"
+    path: str = "/slack/events"  # on the service's HTTP port (CONSULTA_HTTP__PORT)
     api_url: str = "https://slack.com/api/"  # a test server's, in tests
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from store.database import Database
 
@@ -19,6 +19,14 @@ def alembic_config() -> Config:
 
 async def upgrade(db: Database, revision: str = "head") -> None:
     async with db.engine.begin() as connection:
+        if not db.is_sqlite:
+            # Several instances starting at once: one migrates, the others wait here and then
+            # find the schema current. Held until this transaction ends; keyed by schema, since
+            # advisory locks are database-wide.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :what))"),
+                {"what": ":migrate"},
+            )
         await connection.run_sync(_upgrade, revision)
 
 

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from bot.app import build_app
 from bot.context import BotContext
-from bot.http import serving
+from bot.http import serving, slack_route
 from bot.outbox import DrainReport, SlackOutbox
 from consultation.timesource import ManualTime
 from consultation.vocabulary import Language
@@ -224,8 +224,9 @@ async def front(db: Database, time: ManualTime, api: SlackApi) -> AsyncIterator[
     client = AsyncWebClient(token="xoxb-test-token", base_url=f"{api.base_url}api/")
     app = build_app(ctx, client, signing_secret=SECRET)
     port = free_port()
+    url = f"http://127.0.0.1:{port}/slack/events"
     async with (
-        serving(app, host="127.0.0.1", port=port, path="/slack/events") as url,
+        serving([slack_route(app, "/slack/events")], host="127.0.0.1", port=port),
         aiohttp.ClientSession() as http,
     ):
         yield Front(url, api, http, SlackOutbox(ctx, client), db)

@@ -25,20 +25,16 @@ class Options:
     signing_secret: str | None
     app_token: str | None
     status_channel: str
-    host: str
-    port: int
     path: str
     api_url: str
 
 
-def options(api: SlackApi, *, app_token: str | None, port: int = 0) -> Options:
+def options(api: SlackApi, *, app_token: str | None) -> Options:
     return Options(
         "xoxb-test",
         SECRET,
         app_token,
         CHANNEL,
-        "127.0.0.1",
-        port,
         "/slack/events",
         f"{api.base_url}api/",
     )
@@ -93,9 +89,9 @@ async def test_http_mode_serves_until_stopped(
 ) -> None:
     await seed_roster(db, time.now())
     stop, ready, port = asyncio.Event(), asyncio.Event(), free_port()
-    settings = options(api, app_token=None, port=port)
+    settings = options(api, app_token=None)
     front = asyncio.create_task(
-        run_front(settings, db=db, time=time, env=environment(), stop=stop, ready=ready)
+        run_front(settings, db=db, time=time, env=environment(), stop=stop, ready=ready, port=port)
     )
     body = (
         "team_id=T0CRM&user_id=UPPTDO0001&command=%2Fconsulta&text=ayuda&response_url="

@@ -30,7 +30,14 @@ CONSULTA = Path(sys.executable).parent / "consulta"
 
 def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith("CONSULTA_")}
-    return keep | {"CONSULTA_DB__URL": f"sqlite+aiosqlite:///{tmp_path / 'consulta.db'}"} | settings
+    return (
+        keep
+        | {
+            "CONSULTA_DB__URL": f"sqlite+aiosqlite:///{tmp_path / 'consulta.db'}",
+            "CONSULTA_HTTP__PORT": str(free_port()),  # tests run side by side: never 8080
+        }
+        | settings
+    )
 
 
 async def consulta(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
@@ -129,8 +136,7 @@ async def test_serve_runs_the_slack_front_in_the_ppts_language(
             CONSULTA_SLACK__BOT_TOKEN="xoxb-test",
             CONSULTA_SLACK__SIGNING_SECRET=SECRET,
             CONSULTA_SLACK__STATUS_CHANNEL=CHANNEL,
-            CONSULTA_SLACK__HOST="127.0.0.1",
-            CONSULTA_SLACK__PORT=str(port),
+            CONSULTA_HTTP__PORT=str(port),
             CONSULTA_SLACK__API_URL=f"{api.base_url}api/",
         )
         process = await consulta(env, "serve")
@@ -166,3 +172,56 @@ async def test_serve_runs_the_slack_front_in_the_ppts_language(
             process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
     assert process.returncode == 0, stderr.decode()
+
+
+async def test_serve_answers_health_and_readiness_and_logs_json_lines(
+    tmp_path: Path, smtpd: SmtpServer, dovecot: Dovecot
+) -> None:
+    port = free_port()
+    env = environment(
+        tmp_path,
+        CONSULTA_SMTP__HOST=smtpd.host,
+        CONSULTA_SMTP__PORT=str(smtpd.port),
+        CONSULTA_SMTP__SECURITY="none",
+        CONSULTA_IMAP__HOST=dovecot.host,
+        CONSULTA_IMAP__PORT=str(dovecot.port),
+        CONSULTA_IMAP__SECURITY="none",
+        CONSULTA_IMAP__USERNAME=Dovecot.user,
+        CONSULTA_IMAP__PASSWORD=Dovecot.password,
+        CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
+        CONSULTA_HTTP__PORT=str(port),
+    )
+    process = await consulta(env, "serve")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            live = await until_answered(http, f"{base}/healthz")
+            assert (live.status, await live.json()) == (200, {"alive": True})
+            ready = await http.get(f"{base}/readyz")
+            report = await ready.json()
+            assert ready.status == 200, report
+            assert report["ready"] is True
+            assert set(report["checks"]) == {"database", "smtp", "imap"}
+            assert all(c["ok"] and isinstance(c["ms"], int) for c in report["checks"].values())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode == 0, stderr.decode()
+    # stderr is not a terminal, so every log line is one JSON object (a collector's format).
+    lines = [json.loads(line) for line in stderr.decode().splitlines()]
+    [started] = [line for line in lines if line["message"] == "consulta serving"]
+    assert started["imap"] == dovecot.host and started["database"] == "sqlite"
+    assert started["http"] == f"127.0.0.1:{port}" and started["instance"].endswith(
+        f":{process.pid}"
+    )
+    assert {"ts", "level", "logger"} <= set(started)
+
+
+async def until_answered(http: aiohttp.ClientSession, url: str) -> aiohttp.ClientResponse:
+    """The first answer once the port listens (the process is still starting before that)."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            try:
+                return await http.get(url)
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)

@@ -1,0 +1,91 @@
+"""The service's one HTTP port: ``/healthz``, ``/readyz`` and, in HTTP mode, Slack's requests.
+
+- ``/healthz`` (liveness): the process answers, so its event loop is turning. Nothing outside
+  is asked: a database outage must not make an orchestrator kill every instance in turn.
+- ``/readyz`` (readiness): the database, the SMTP server and the IMAP server can each be used
+  now (a probe per check, run together, each bounded by a timeout). 200 when all pass, 503
+  otherwise; the JSON body says which failed and why, e.g.
+  ``{"ready": false, "checks": {"database": {"ok": true, "ms": 2}, "smtp": {"ok": false,
+  "ms": 5, "error": "SMTP mail:587: SMTPConnectError: …"}, "imap": {"ok": true, "ms": 31}}}``.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+
+Check = Callable[[], Awaitable[None]]
+
+
+class Readiness:
+    def __init__(self, checks: Mapping[str, Check], *, timeout: float = 5.0) -> None:
+        self.checks = dict(checks)
+        self.timeout = timeout
+
+    async def report(self) -> dict[str, Any]:
+        names = list(self.checks)
+        results = await asyncio.gather(*(self._one(self.checks[n]) for n in names))
+        checks = dict(zip(names, results, strict=True))
+        return {"ready": all(c["ok"] for c in checks.values()), "checks": checks}
+
+    async def _one(self, check: Check) -> dict[str, Any]:
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.timeout):
+                await check()
+        except TimeoutError:
+            error: str | None = f"no answer within {self.timeout:g}s"
+        except Exception as exc:  # noqa: BLE001 - any failure is "not ready", said in the body
+            error = str(exc) or type(exc).__name__
+        else:
+            error = None
+        result: dict[str, Any] = {"ok": error is None, "ms": _ms_since(started)}
+        if error is not None:
+            result["error"] = error
+        return result
+
+
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def application(readiness: Readiness, routes: Sequence[web.RouteDef] = ()) -> web.Application:
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"alive": True})
+
+    async def readyz(_request: web.Request) -> web.Response:
+        report = await readiness.report()
+        return web.json_response(report, status=200 if report["ready"] else 503)
+
+    app = web.Application()
+    app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz), *routes])
+    return app
+
+
+@asynccontextmanager
+async def listening(app: web.Application, *, host: str, port: int) -> AsyncIterator[None]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        yield
+    finally:
+        await runner.cleanup()
+
+
+async def serve(
+    app: web.Application,
+    *,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Serve until ``stop``; ``ready`` is set once the port listens."""
+    async with listening(app, host=host, port=port):
+        if ready is not None:
+            ready.set()
+        await stop.wait()
