@@ -114,7 +114,13 @@ class Inbox:
                 session.add(row)
                 if outcome.status == "review":  # before the PPT and the ST on Slack as well
                     await review.queue_review(session, row, at=self._time.now())
-                return outcome
+                facts = {"consultation": row.consultation_id, "country": row.country}
+            log.info(
+                "inbound message processed",
+                extra={"inbound": inbound_id, "status": outcome.status, "reason": outcome.reason}
+                | {k: v for k, v in facts.items() if v is not None},
+            )
+            return outcome
         except Exception as exc:  # noqa: BLE001 — the shunt: record, quarantine at the third, go on
             log.exception("inbound message %s failed", inbound_id)
             await self._count_failure(inbound_id, exc)

@@ -109,6 +109,18 @@ class EmailOutbox:
             await self._give_up(session, row, _describe(result), report, alert=not result.permanent)
             return
         session.add(row)
+        log.info(
+            "email notice %s",
+            row.status if row.status == "sent" else "to be retried",
+            extra={
+                "outbox": row.id,
+                "kind": row.kind,
+                "consultation": row.consultation_id,
+                "accepted": len(result.accepted),
+                "refused": len(result.permanent),
+                "deferred": len(result.transient),
+            },
+        )
         if result.accepted:
             await journal.record_event(
                 session,
