@@ -85,6 +85,11 @@ class Scheduler:
             await plan(session, now, self.config)
         done: list[Done] = []
         while (report := await self._one(now)) is not None:
+            log.info(
+                "scheduled job %s",
+                report.outcome,
+                extra={"job": report.key, "detail": report.detail, "scheduler": self.name},
+            )
             done.append(report)
         return done
 
