@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from store.database import Database
@@ -33,8 +34,7 @@ async def sqlite_database(directory: Path) -> AsyncIterator[Database]:
 async def postgres_database(url: str) -> AsyncIterator[Database]:
     """A schema of its own, so tests never see each other's rows and leave nothing behind."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = await asyncpg.connect(plain)
+    admin = await admin_connection(url)
     await admin.execute(f'CREATE SCHEMA "{schema}"')
     db = Database(url, server_settings={"search_path": schema})
     try:
@@ -43,4 +43,48 @@ async def postgres_database(url: str) -> AsyncIterator[Database]:
     finally:
         await db.dispose()
         await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.close()
+
+
+async def admin_connection(url: str) -> asyncpg.Connection:
+    """A plain asyncpg connection, outside every engine: to look at and break the others."""
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return await asyncpg.connect(plain)
+
+
+@asynccontextmanager
+async def same_schema(db: Database) -> AsyncIterator[Database]:
+    """Another instance on ``db``'s PostgreSQL schema: an engine and a connection pool of its own."""
+    async with db.engine.connect() as connection:
+        path = str((await connection.execute(text("SHOW search_path"))).scalar_one())
+    other = Database(
+        db.url.render_as_string(hide_password=False), server_settings={"search_path": path}
+    )
+    try:
+        yield other
+    finally:
+        await other.dispose()
+
+
+@asynccontextmanager
+async def postgres_login(url: str) -> AsyncIterator[tuple[str, Database]]:
+    """A role with a schema of its own as its search_path, migrated: its URL is all a
+    `consulta` process needs (it passes no server settings), and it sees only that schema."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = await admin_connection(url)
+    await admin.execute(f'CREATE ROLE "{name}" LOGIN')
+    await admin.execute(f'CREATE SCHEMA "{name}" AUTHORIZATION "{name}"')
+    await admin.execute(f'ALTER ROLE "{name}" SET search_path = "{name}"')
+    login = make_url(url).set(username=name, password=None).render_as_string(hide_password=False)
+    db = Database(login)
+    try:
+        await upgrade(db)
+        yield login, db
+    finally:
+        await db.dispose()
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE usename = $1", name
+        )
+        await admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+        await admin.execute(f'DROP ROLE "{name}"')
         await admin.close()
