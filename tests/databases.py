@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from store.database import Database
+from store.leader import lock_key
 from store.migrate import upgrade
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -88,3 +89,34 @@ async def postgres_login(url: str) -> AsyncIterator[tuple[str, Database]]:
         await admin.execute(f'DROP SCHEMA "{name}" CASCADE')
         await admin.execute(f'DROP ROLE "{name}"')
         await admin.close()
+
+
+async def holder_pid(db: Database, name: str) -> int | None:
+    """The backend holding ``name``'s lock, as PostgreSQL's own lock table says."""
+    async with db.engine.connect() as connection:
+        schema = str(await connection.scalar(text("SELECT current_schema()")))
+    unsigned = lock_key(schema, name) & 0xFFFF_FFFF_FFFF_FFFF
+    admin = await admin_connection(_url(db))
+    try:
+        pid: int | None = await admin.fetchval(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1",
+            unsigned >> 32,
+            unsigned & 0xFFFF_FFFF,
+        )
+        return pid
+    finally:
+        await admin.close()
+
+
+async def kill_backend(db: Database, pid: int) -> None:
+    """End a session from outside, as when its process dies or its connection is cut."""
+    admin = await admin_connection(_url(db))
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1, 5000)", pid)
+    finally:
+        await admin.close()
+
+
+def _url(db: Database) -> str:
+    return db.url.render_as_string(hide_password=False)

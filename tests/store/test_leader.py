@@ -6,11 +6,16 @@ import logging
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from sqlalchemy import text
 
 from store.database import Database
 from store.leader import LeaderLock, lead, lock_key
-from tests.databases import admin_connection, postgres_database, postgres_url, same_schema
+from tests.databases import (
+    holder_pid,
+    kill_backend,
+    postgres_database,
+    postgres_url,
+    same_schema,
+)
 
 WAIT = 10.0
 
@@ -26,37 +31,6 @@ async def pg(db: Database) -> Database:
 async def other(pg: Database) -> AsyncIterator[Database]:
     async with same_schema(pg) as database:
         yield database
-
-
-async def holder_pid(db: Database, name: str) -> int | None:
-    """The backend holding ``name``'s lock, as PostgreSQL's own lock table says."""
-    async with db.engine.connect() as connection:
-        schema = str(await connection.scalar(text("SELECT current_schema()")))
-    unsigned = lock_key(schema, name) & 0xFFFF_FFFF_FFFF_FFFF
-    admin = await admin_connection(_url(db))
-    try:
-        pid: int | None = await admin.fetchval(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1",
-            unsigned >> 32,
-            unsigned & 0xFFFF_FFFF,
-        )
-        return pid
-    finally:
-        await admin.close()
-
-
-async def kill_backend(db: Database, pid: int) -> None:
-    """What PostgreSQL does when the holder's process or host dies: the session ends."""
-    admin = await admin_connection(_url(db))
-    try:
-        assert await admin.fetchval("SELECT pg_terminate_backend($1, 5000)", pid)
-    finally:
-        await admin.close()
-
-
-def _url(db: Database) -> str:
-    return db.url.render_as_string(hide_password=False)
 
 
 async def test_two_holders_one_wins(pg: Database, other: Database) -> None:
