@@ -5,8 +5,9 @@ Two loops share nothing but the database:
 - listening: every message the IMAP listener hands over is stored raw and processed
   (`Inbox.receive`); then the sender is woken, so a receipt leaves at once. Among several
   instances on one PostgreSQL only the holder of the listener's leader lock listens
-  (`store.leader`); the others try for it every `leader_retry` seconds, and take over within
-  that once the holder dies or stops. On SQLite the one instance always listens;
+  (`store.leader`); the others try for it every `leader_retry` seconds, so one of them
+  listens within that long after the holder stops or its process dies. On SQLite the one
+  instance always listens;
 - sending: drains the outbox's email notices whenever woken, and every `interval` seconds
   anyway (notices queued by another process, retries that have come due). It also picks up
   messages stored but not processed: left by a crash between the two steps, or by a failure

@@ -150,7 +150,7 @@ async def lead(lock: LeaderLock, work: Work, stop: asyncio.Event, *, retry: floa
 async def _try(lock: LeaderLock) -> bool:
     try:
         return await lock.try_acquire()
-    except (SQLAlchemyError, OSError) as exc:  # the database is away: try again later
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:  # the database is away: later
         log.warning("leader lock %s: could not try for it: %s", lock.name, exc)
         return False
 
