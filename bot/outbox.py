@@ -15,7 +15,8 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import col, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import focal_points, review, status_board, troika
@@ -146,41 +147,44 @@ class SlackOutbox:
     async def _board(self, session: AsyncSession, row: OutboxRow) -> None:
         """Post the status message once, then update it in place.
 
-        Every other refresh queued for the consultation is folded into this one *before* it is
+        The consultation's ``slack_status_message`` row is claimed first (inserted if missing,
+        then locked), so two senders holding refreshes of one consultation take turns: the
+        first posts, the second finds the message and updates it. Every other refresh queued
+        for the consultation that no sender holds is then folded into this one *before* it is
         rendered: whatever they announce is already committed, so the render shows it; a move
         committed later queues a refresh of its own. Should this call fail, this row stays
         pending and renders afresh on retry.
         """
         assert row.consultation_id is not None
         now = self._ctx.time.now()
-        await session.exec(
-            update(OutboxRow)
+        posted = await _claim_board(session, row.consultation_id, now)
+        held_elsewhere = (
+            select(OutboxRow.id)
             .where(col(OutboxRow.id) != row.id, col(OutboxRow.status) == "pending")
             .where(col(OutboxRow.channel) == "slack", col(OutboxRow.kind) == journal.STATUS_BOARD)
             .where(col(OutboxRow.consultation_id) == row.consultation_id)
+            .with_for_update(skip_locked=True)  # waiting on another sender's row could deadlock
+        )
+        await session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id).in_(held_elsewhere))
             .values(status="sent", sent_at=now, last_error=f"folded into outbox {row.id}")
         )
         language = self._ctx.board_language
         blocks, text = await status_board.board(
             session, row.consultation_id, self._ctx.phrases(language), language, now
         )
-        posted = await session.get(SlackStatusMessageRow, row.consultation_id)
-        if posted is None:
+        if not posted.ts:
             answer = await self._call(
                 "chat_postMessage", channel=self._ctx.status_channel, text=text, blocks=blocks
             )
-            posted = SlackStatusMessageRow(
-                consultation_id=row.consultation_id,
-                channel=str(answer["channel"]),
-                ts=str(answer["ts"]),
-                posted_at=now,
-                updated_at=now,
-            )
+            posted.channel, posted.ts = str(answer["channel"]), str(answer["ts"])
+            posted.posted_at = now
         else:
             await self._call(
                 "chat_update", channel=posted.channel, ts=posted.ts, text=text, blocks=blocks
             )
-            posted.updated_at = now
+        posted.updated_at = now
         session.add(posted)
 
     async def _call(self, method: str, **arguments: Any) -> Any:
@@ -211,6 +215,28 @@ class SlackOutbox:
             at=self._ctx.time.now(),
             payload={"outbox_id": row.id, "kind": row.kind, "reason": reason},
         )
+
+
+async def _claim_board(
+    session: AsyncSession, consultation_id: str, now: datetime
+) -> SlackStatusMessageRow:
+    """The consultation's status message row, locked for this transaction; an empty ``ts``
+    means not posted yet. The insert waits for another sender's uncommitted one (PostgreSQL),
+    so only one of them ever posts; SQLite's transactions take turns anyway."""
+    table = SlackStatusMessageRow.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.exec(
+        insert(table)
+        .values(consultation_id=consultation_id, channel="", ts="", posted_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["consultation_id"])
+    )
+    query = (
+        select(SlackStatusMessageRow)
+        .where(SlackStatusMessageRow.consultation_id == consultation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.exec(query)).one()
 
 
 def _retry_after(exc: SlackApiError) -> timedelta:

@@ -3,7 +3,11 @@
 Two loops share nothing but the database:
 
 - listening: every message the IMAP listener hands over is stored raw and processed
-  (`Inbox.receive`); then the sender is woken, so a receipt leaves at once;
+  (`Inbox.receive`); then the sender is woken, so a receipt leaves at once. Among several
+  instances on one PostgreSQL only the holder of the listener's leader lock listens
+  (`store.leader`); the others try for it every `leader_retry` seconds, so one of them
+  listens within that long after the holder stops or its process dies. On SQLite the one
+  instance always listens;
 - sending: drains the outbox's email notices whenever woken, and every `interval` seconds
   anyway (notices queued by another process, retries that have come due). It also picks up
   messages stored but not processed: left by a crash between the two steps, or by a failure
@@ -35,6 +39,7 @@ from mail.mailbox_store import StoredMailboxState
 from mail.outbound import DrainReport, EmailOutbox
 from mail.smtp import SmtpConfig, SmtpSender
 from store.database import Database
+from store.leader import LeaderLock, lead
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,7 @@ class MailFrontConfig:
     identity: Identity
     authserv_id: str | None = None
     interval: float = 10.0  # seconds between outbox checks when nothing wakes the sender
+    leader_retry: float = 15.0  # seconds between tries for the listener's lock, and its checks
 
 
 class MailFront:
@@ -72,6 +78,16 @@ class MailFront:
         self.outbox = EmailOutbox(db, self._sender, env=env, identity=config.identity, time=time)
         self._state = state or StoredMailboxState(db)
         self._wake = asyncio.Event()
+        self._lock = (
+            LeaderLock(db, f"imap-listener:{config.imap.mailbox}", probe=config.leader_retry)
+            if config.imap is not None
+            else None
+        )
+
+    @property
+    def leading(self) -> bool:
+        """This instance runs the IMAP listener now (it holds the listener's lock)."""
+        return self._lock is not None and self._lock.held
 
     def wake(self) -> None:
         """Something was queued: send now rather than at the next interval."""
@@ -82,20 +98,23 @@ class MailFront:
         try:
             await self.inbox.process_stored()
             async with asyncio.TaskGroup() as group:
-                if self._config.imap is not None:
-                    group.create_task(self._listen(self._config.imap, stop))
+                if self._config.imap is not None and self._lock is not None:
+                    group.create_task(self._listen(self._config.imap, self._lock, stop))
                 group.create_task(self._send(stop))
         finally:
             await self._sender.close()
 
-    async def _listen(self, imap: ImapConfig, stop: asyncio.Event) -> None:
+    async def _listen(self, imap: ImapConfig, lock: LeaderLock, stop: asyncio.Event) -> None:
         async def handle(message: Fetched) -> None:
             await self.inbox.receive(
                 message.raw, size=message.size, header_only=not message.complete
             )
             self._wake.set()
 
-        await ImapListener(imap, self._state).run(handle, stop)
+        async def listen(ended: asyncio.Event) -> None:
+            await ImapListener(imap, self._state).run(handle, ended)
+
+        await lead(lock, listen, stop, retry=self._config.leader_retry)
 
     async def _send(self, stop: asyncio.Event) -> None:
         while True:

@@ -45,6 +45,9 @@ class ImapSettings(BaseModel):
     processed_folder: str = "Processed"
     poll_seconds: float = 60.0  # only where the server has no IDLE
     max_message_bytes: int = 25 * 1024 * 1024
+    # Several instances on one PostgreSQL: one listens (it holds a lock), the others try for
+    # the lock this often, so they take over within this long once the listener stops or dies.
+    leader_retry_seconds: float = Field(default=15.0, gt=0)
 
 
 class MailSettings(BaseModel):

@@ -125,5 +125,6 @@ def mail_front(
         identity=identity(settings),
         authserv_id=settings.mail.authserv_id,
         interval=settings.mail.send_interval,
+        leader_retry=settings.imap.leader_retry_seconds,
     )
     return MailFront(db, config, env=env, time=time)

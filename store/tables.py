@@ -245,6 +245,8 @@ class SlackStatusMessageRow(SQLModel, table=True):
     __tablename__ = "slack_status_message"
     consultation_id: str = Field(foreign_key="consultation.id", primary_key=True)
     channel: str
-    ts: str  # Slack's id of the message within the channel
+    # Slack's id of the message within the channel; empty: claimed by a sender whose post did
+    # not go through yet (the next attempt posts)
+    ts: str
     posted_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)

@@ -1,17 +1,30 @@
 """The Slack outbox: a 429 waits out Retry-After, a 5xx backs off, and the status message ends
 up showing the latest state, posted once and then updated in place."""
 
+import asyncio
 import json
 from datetime import timedelta
+from typing import Any
 
-from sqlmodel import col, select
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import col, select, update
 
+from bot.context import BotContext
+from bot.outbox import SlackOutbox
+from consultation import journal
 from consultation.timesource import ManualTime
-from consultation.vocabulary import PositionValue
+from consultation.vocabulary import Language, PositionValue
+from store import queries
 from store.database import Database
 from store.tables import OutboxRow, SlackStatusMessageRow
+from templates import environment
 from tests.bot.conftest import CHANNEL, Front
+from tests.databases import same_schema
 from tests.factories import answer, make_consultation
+from tests.servers.slack_api import SlackApi
+
+WAIT = 15.0
 
 
 async def pending(db: Database) -> list[OutboxRow]:
@@ -63,3 +76,53 @@ async def test_a_429_waits_for_retry_after_and_a_500_backs_off(
     async with db.session() as session:
         where = await session.get(SlackStatusMessageRow, made.id)
     assert where is not None and where.channel == CHANNEL and updates[0].args["ts"] == where.ts
+
+
+async def test_two_senders_post_a_consultations_status_message_once(
+    db: Database, time: ManualTime, api: SlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite runs a single instance")
+    made = await make_consultation(db, time)
+    async with db.transaction() as session:  # only two refreshes of its status are left to send
+        await session.exec(
+            update(OutboxRow).where(col(OutboxRow.channel) == "slack").values(status="sent")
+        )
+        for event in (10_001, 10_002):
+            assert await journal.queue_status_update(
+                session, consultation_id=made.id, at=time.now(), event=event
+            )
+
+    # Each sender holds one of the two refreshes before either looks for the message: the
+    # moment two senders would both find it unposted.
+    both_claimed, claimed = asyncio.Barrier(2), []
+    claim = queries.claim_outbox
+
+    async def claim_then_meet(*args: Any, **kwargs: Any) -> OutboxRow | None:
+        row = await claim(*args, **kwargs)
+        if row is not None:
+            claimed.append(row.id)
+            if len(claimed) <= 2:
+                async with asyncio.timeout(WAIT):
+                    await both_claimed.wait()
+        return row
+
+    monkeypatch.setattr(queries, "claim_outbox", claim_then_meet)
+    client = AsyncWebClient(token="xoxb-test-token", base_url=f"{api.base_url}api/")
+    async with same_schema(db) as other:
+        senders = [
+            SlackOutbox(BotContext(database, time, environment(), CHANNEL, Language.ES), client)
+            for database in (db, other)
+        ]
+        async with asyncio.timeout(WAIT):
+            reports = await asyncio.gather(*(sender.drain() for sender in senders))
+
+    assert len(set(claimed)) == 2
+    assert [(r.sent, r.failed) for r in reports] == [(1, 0), (1, 0)]
+    [post] = api.of("chat.postMessage")
+    [refresh] = api.of("chat.update")
+    assert post.args["channel"] == CHANNEL and refresh.args["channel"] == CHANNEL
+    async with db.session() as session:
+        where = await session.get(SlackStatusMessageRow, made.id)
+    assert where is not None and where.ts == refresh.args["ts"]
+    assert await pending(db) == []

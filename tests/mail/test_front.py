@@ -40,7 +40,12 @@ def focal_point(country: str) -> str:
 
 
 def make_front(
-    db: Database, time: ManualTime, smtpd: SmtpServer, imap: Dovecot | ImapProxy | None = None
+    db: Database,
+    time: ManualTime,
+    smtpd: SmtpServer,
+    imap: Dovecot | ImapProxy | None = None,
+    *,
+    leader_retry: float = 15.0,
 ) -> MailFront:
     imap_config = None
     if imap is not None:
@@ -58,6 +63,7 @@ def make_front(
         smtp=SmtpConfig(host=smtpd.host, port=smtpd.port),
         identity=IDENTITY,
         interval=0.05,
+        leader_retry=leader_retry,
     )
     return MailFront(db, config, env=environment(), time=time)
 

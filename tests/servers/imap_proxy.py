@@ -40,6 +40,10 @@ class ImapProxy:
         self._bye_on_idle = 0
         self._server: asyncio.Server | None = None
 
+    @property
+    def open_connections(self) -> int:
+        return sum(1 for link in self._links if not link.client.is_closing())
+
     def bye_on_idle(self, times: int = 1) -> None:
         """The next `times` IDLE commands get `* BYE` and a closed connection instead."""
         self._bye_on_idle += times
