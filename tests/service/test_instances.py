@@ -26,6 +26,7 @@ from tests.mail.test_compose import IDENTITY
 from tests.mail.test_front import DRAFTS, parsed
 from tests.mail.test_inbound import fixture_text
 from tests.servers.dovecot import Dovecot
+from tests.servers.ports import free_port
 from tests.servers.smtpd import SmtpServer
 from tests.service.test_serve import CONSULTA, environment, until_received
 
@@ -179,7 +180,10 @@ async def test_two_instances_record_each_reply_once_send_each_email_once_and_tak
         CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
         CONSULTA_MAIL__SEND_INTERVAL="0.2",
     )
-    instances = [await Instance.start(env), await Instance.start(env)]
+    # Each instance has its own HTTP port, as on two machines.
+    instances = [
+        await Instance.start(env | {"CONSULTA_HTTP__PORT": str(free_port())}) for _ in "ab"
+    ]
     try:
         await until_received(smtpd, DRAFTS)
         await until(lambda: any(i.said(f"{LOCK}: held by another instance") for i in instances))
