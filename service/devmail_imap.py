@@ -17,8 +17,10 @@ import aioimaplib
 from proxyprotocol.reader import ProxyProtocolReader
 from proxyprotocol.sock import SocketInfo
 from pymap.backend.dict import DictBackend
-from pymap.concurrent import Subsystem
+from pymap.backend.dict.mailbox import MailboxData
+from pymap.concurrent import Event, Subsystem
 from pymap.imap import IMAPServer, IMAPService
+from pymap.selected import SelectedMailbox
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ async def start_imap(
     bind the socket first, so a port of 0 is known before anyone connects, and we keep every
     connection's task, so closing the stack ends them rather than leaving them to the loop.
     """
+    _announce_pending_changes_on_idle()
     # The password hash (PBKDF2, ~0.1 s) runs in one thread of our own, shut down on close.
     hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devmail-hash")
     stack.callback(hashing.shutdown, wait=False, cancel_futures=True)
@@ -69,6 +72,26 @@ async def start_imap(
     return bound
 
 
+_update_selected = MailboxData.update_selected
+
+
+async def _update_selected_at_once_if_changed(
+    self: MailboxData, selected: SelectedMailbox, *, wait_on: Event | None = None
+) -> SelectedMailbox:
+    """pymap 0.36's in-memory mailbox, asked for changes in IDLE, waits for the *next* change,
+    so a message APPENDed between the client's last command and its IDLE is announced only when
+    another one arrives (the service's listener would sit on a reply for minutes). Changes
+    already there are announced at once, as Dovecot does when IDLE starts."""
+    if wait_on is not None and selected.mod_sequence != self._mod_sequences.highest:
+        wait_on = None
+    return await _update_selected(self, selected, wait_on=wait_on)
+
+
+def _announce_pending_changes_on_idle() -> None:
+    # Replaced on the class: pymap builds its mailboxes deep inside a session, with no hook.
+    MailboxData.update_selected = _update_selected_at_once_if_changed  # type: ignore[method-assign]
+
+
 def _arguments(*, host: str, port: int, user: str, password: str) -> argparse.Namespace:
     """pymap builds its configuration from command-line arguments; we give it ours."""
     parser = argparse.ArgumentParser(prog="pymap")
@@ -77,8 +100,9 @@ def _arguments(*, host: str, port: int, user: str, password: str) -> argparse.Na
     IMAPService.add_arguments(parser)
     backends = parser.add_subparsers(dest="backend")
     DictBackend.add_subparser("dict", backends)
-    given = ["--host", host, "--port", str(port), "--no-tls", "dict"]
-    return parser.parse_args([*given, "--demo-user", user, "--demo-password", password])
+    # "--name=value": a value may begin with "-" (a generated password often does).
+    given = [f"--host={host}", f"--port={port}", "--no-tls", "dict"]
+    return parser.parse_args([*given, f"--demo-user={user}", f"--demo-password={password}"])
 
 
 async def _close(server: asyncio.Server, connections: set[asyncio.Task[None]]) -> None:

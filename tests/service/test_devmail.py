@@ -149,3 +149,22 @@ async def test_the_service_listener_in_idle_sees_a_reply_at_once(mail: DevMailSe
     assert parsed(first.raw)["Subject"] == "Antes de escuchar"
     assert parsed(second.raw)["Subject"] == "Mientras escucha"
     assert waited < 2.0
+
+
+async def test_mail_that_came_between_two_commands_is_pushed_when_idle_starts(
+    mail: DevMailServer,
+) -> None:
+    """The listener's last command (a STORE) and its IDLE leave a gap; a message delivered in it
+    must be announced as IDLE starts, as Dovecot does, not at the next delivery."""
+    client = aioimaplib.IMAP4(host="127.0.0.1", port=mail.imap_port, timeout=WAIT)
+    await client.wait_hello_from_server()
+    await client.login(mail.user, mail.password)
+    await client.select("INBOX")
+    assert (await client.noop()).result == "OK"
+    await submit(mail, message(SERVICE, "En el hueco"), SERVICE)  # no command of ours in between
+    idle = await client.idle_start(timeout=WAIT)
+    pushed = await client.wait_server_push(timeout=5.0)
+    client.idle_done()
+    await asyncio.wait_for(idle, WAIT)
+    await client.logout()
+    assert b"1 EXISTS" in pushed
