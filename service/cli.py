@@ -9,6 +9,7 @@ from consultation.errors import ConsultaError, ProcedureError, RosterError
 from service import (
     demo,
     mail_commands,
+    mailserver,
     procedure_commands,
     record_commands,
     roster_commands,
@@ -37,6 +38,7 @@ for command in [
     *mail_commands.COMMANDS,
     *demo.COMMANDS,
     *serve.COMMANDS,
+    *mailserver.COMMANDS,
     *schedule_commands.COMMANDS,
     *record_commands.COMMANDS,
 ]:

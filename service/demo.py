@@ -1,180 +1,219 @@
-"""`consulta demo`: one consultation from draft to results on embedded defaults, time advanced
-by hand, leaving the database, status boards, audit trail and queued notices in a folder."""
+"""`consulta demo`: one consultation from draft to results, through real mail, in a few seconds.
 
-from collections import Counter
+It starts the development mail server (SMTP in, IMAP out: `service.devmail`) and the service's
+own pieces as `consulta serve` runs them: the email front (IMAP listener in IDLE, outbox over
+SMTP) and the scheduler's tick, on a fresh SQLite database with the default CRM roster. The PPT's
+moves are the use cases the command line calls; everyone else writes real emails, answering the
+messages they received (`service.demo_story`, `service.demo_mail`, `service.demo_script`). Time
+is a `ManualTime` the story moves on: the scheduler sees the mornings, the reminder, the deadline.
+
+Everything ends up in the output folder: every email as a numbered .eml, the ST's digest, the
+record of the consultation (HTML and Markdown), the status boards, the audit trail, the database.
+"""
+
+import asyncio
+import secrets
+import shutil
+import time as wallclock
+import traceback
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from importlib.resources import files
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import click
-from sqlmodel import col, select
+from pydantic import SecretStr
+from sqlmodel import select
 
-from consultation import answers, closing, distribution, drafting
-from consultation.answers import Answer, ProposedChange
-from consultation.moves import Move
-from consultation.roster import default_roster_text, load_roster
-from consultation.roster_sync import import_roster
+from consultation import record
+from consultation.errors import ConsultaError
+from consultation.scheduler import Scheduler
 from consultation.status import consultation_status
-from consultation.texts import Text, paragraphs_from_text
 from consultation.timesource import ManualTime, SystemTime
-from consultation.vocabulary import AmendmentAction, Language, PositionValue
+from consultation.vocabulary import Language, Role
+from mail.digest import render_digest
 from service.cli_support import language, run, templates
+from service.demo_story import PPT_ZONE, WAIT, DemoFailed, Story
+from service.devmail import DevMailServer
+from service.exporting import export_record
 from service.presenting import history_text, status_text
+from service.settings import (
+    DbSettings,
+    ImapSettings,
+    MailSettings,
+    ScheduleSettings,
+    Settings,
+    SmtpSettings,
+)
+from service.wiring import mail_front, schedule_config
 from store import queries
 from store.database import Database
 from store.migrate import upgrade
 from store.tables import OutboxRow
 
-PPT = "ppt@cancilleria.do.example"
-GT_AMENDMENT = (
-    "Los países miembros acuerdan intercambiar, por medio de sus puntos focales, información "
-    "sobre rutas, perfiles y necesidades de protección de las personas migrantes "
-    "extracontinentales, en un plazo de diez días hábiles desde cada solicitud."
-)
+MARKER = ".consulta-demo"  # a folder holding it is the demo's own, safe to empty
+ERRORS = "demo-error.txt"
+
+
+@dataclass(frozen=True)
+class Summary:
+    consultation_id: str
+    outcome: str
+    version: int
+    emails: int
+    seconds: float
 
 
 class Demo:
-    def __init__(self, out: Path, lang: Language, echo: bool = True) -> None:
+    """The servers, the service's pieces and the output folder around one `Story`."""
+
+    def __init__(self, out: Path, lang: Language, *, echo: bool = True) -> None:
         self.out, self.lang, self.echo = out, lang, echo
-        self.db = Database(f"sqlite+aiosqlite:///{out / 'consulta.db'}")
-        zone = ZoneInfo("America/Santo_Domingo")
-        today = SystemTime().now().astimezone(zone).date()
+        today = SystemTime().now().astimezone(PPT_ZONE).date()
         monday = today + timedelta(days=7 - today.weekday())  # next Monday, 09:00 in the PPT
-        self.time = ManualTime(datetime.combine(monday, time(9), tzinfo=zone))
-        self.boards = 0
+        self.time = ManualTime(datetime.combine(monday, time(9), tzinfo=PPT_ZONE))
+        self.db = Database(f"sqlite+aiosqlite:///{out / 'consulta.db'}")
+        self.boards: list[str] = []
 
-    def move(self, actor: str = PPT) -> Move:
-        return Move(actor=actor, at=self.time.now())
-
-    def say(self, line: str) -> None:
-        if self.echo:
-            click.echo(click.style(f"\n▸ {line}", bold=True))
-
-    async def run(self) -> str:
-        await upgrade(self.db)
+    async def run(self) -> Summary:
+        started = wallclock.monotonic()
         try:
-            consultation_id = await self.first_round()
-            await self.second_round(consultation_id)
-            await self.write_record(consultation_id)
-            return consultation_id
+            await upgrade(self.db)
+            async with DevMailServer(
+                folder=self.out / "mail",
+                user="consultas",
+                password=secrets.token_urlsafe(12),
+                service_address=MailSettings().address,
+            ) as mail:
+                self._introduce(mail)
+                story = await self._tell(mail)
+                emails = len(mail.captured)
+            return await self._finish(story, emails, wallclock.monotonic() - started)
         finally:
             await self.db.dispose()
 
-    async def first_round(self) -> str:
-        async with self.db.transaction() as s:
-            await import_roster(
-                s, load_roster(default_roster_text()), actor="demo", at=self.time.now()
-            )
-            row = await drafting.open_draft(
-                s,
-                drafting.Draft(
-                    "Flujos migratorios extracontinentales",
-                    "Extra-continental migration flows",
-                    Text(es=_sample("es"), en=_sample("en")),
-                ),
-                self.move(),
-            )
-            await drafting.submit_to_troika(s, row.id, self.move())
-        self.say(f"{row.id} opened by the PPT (Dominican Republic) and put to the Troika MX/DO/PA")
-        for country in ("MX", "DO", "PA"):
-            self.time.advance(timedelta(hours=2))
-            async with self.db.transaction() as s:
-                await drafting.answer_troika(
-                    s,
-                    row.id,
-                    country=country,
-                    approve=True,
-                    comment=None,
-                    move=self.move(f"troika:{country}"),
-                )
-        async with self.db.transaction() as s:
-            await distribution.send(s, row.id, self.move())
-        self.say("The Troika agrees; version 1 goes to the focal points of all 11 members")
-        await self.answers(
-            row.id,
-            1,
-            [
-                (
-                    "GT",
-                    PositionValue.AMEND,
-                    (ProposedChange(AmendmentAction.REPLACE, 2, GT_AMENDMENT),),
-                ),
-                ("CR", PositionValue.APPROVE, ()),
-                ("CA", PositionValue.APPROVE, ()),
-                ("NI", PositionValue.OBJECT, ()),
-                ("HN", PositionValue.APPROVE, ()),
-            ],
-        )
-        await self.board(row.id, "Two days in: answers arriving")
-        return row.id
+    async def _tell(self, mail: DevMailServer) -> Story:
+        """The story, with the email front running beside it as `consulta serve` runs it."""
+        settings = _settings(self.db, mail)
+        front = mail_front(settings, self.db, env=templates(), time=self.time)
+        scheduler = Scheduler(self.db, self.time, schedule_config(settings))
+        story = Story(self, db=self.db, time=self.time, mail=mail, front=front, scheduler=scheduler)
+        stop = asyncio.Event()
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(front.run(stop))
+                try:
+                    await story.tell()
+                finally:
+                    stop.set()
+        except BaseExceptionGroup as group:
+            raise first_cause(group) from None
+        return story
 
-    async def second_round(self, consultation_id: str) -> None:
-        revised = _sample("es")
-        revised[1] = GT_AMENDMENT
-        self.time.advance(timedelta(days=1))
-        async with self.db.transaction() as s:
-            await distribution.revise(
-                s,
-                consultation_id,
-                Text(es=revised, en=None),
-                self.move(),
-                note="Se incorpora la propuesta de Guatemala (párrafo 2).",
-            )
-        self.say("The PPT takes up Guatemala's amendment: version 2 to all, the clock restarts")
-        everyone = ["BZ", "CA", "CR", "DO", "GT", "HN", "MX", "PA", "SV", "NI"]
-        await self.answers(consultation_id, 2, [(c, PositionValue.APPROVE, ()) for c in everyone])
-        await self.board(consultation_id, "Version 2: ten approvals, the US silent so far")
-        self.time.advance(timedelta(days=8))
-        async with self.db.transaction() as s:
-            await closing.tally_at_deadline(s, consultation_id, self.move("scheduler"))
-            await closing.conclude(s, consultation_id, self.move())
-        await self.board(
-            consultation_id, "Deadline passed: silence counts as no objection; concluded"
-        )
+    def say(self, es: str, en: str) -> None:
+        if self.echo:
+            click.echo(es if self.lang is Language.ES else en)
 
-    async def answers(
-        self,
-        consultation_id: str,
-        version: int,
-        given: list[tuple[str, PositionValue, tuple[ProposedChange, ...]]],
-    ) -> None:
-        for country, position, changes in given:
-            self.time.advance(timedelta(hours=1))
-            async with self.db.transaction() as s:
-                await answers.record_answer(
-                    s,
-                    consultation_id,
-                    Answer(country=country, version=version, position=position, amendments=changes),
-                    self.move(f"focal_point:{country}"),
-                )
-
-    async def board(self, consultation_id: str, caption: str) -> None:
+    async def board(self, consultation_id: str) -> None:
         async with self.db.session() as s:
             view = await consultation_status(s, consultation_id, now=self.time.now())
-        text = status_text(templates(), view, self.lang)
-        self.boards += 1
-        (self.out / f"status-{self.boards}.txt").write_text(text, encoding="utf-8")
-        self.say(caption)
+        text = status_text(templates(), view, self.lang).rstrip() + "\n"
+        self.boards.append(text)
         if self.echo:
-            click.echo(text)
+            click.echo("\n" + "\n".join(f"    {line}" if line else "" for line in text.split("\n")))
 
-    async def write_record(self, consultation_id: str) -> None:
-        async with self.db.session() as s:
-            row = await queries.consultation(s, consultation_id)
-            assert row is not None
+    def _introduce(self, mail: DevMailServer) -> None:
+        where = (
+            f"SMTP 127.0.0.1:{mail.smtp_port} · IMAP 127.0.0.1:{mail.imap_port} · "
+            f"SQLite {self.out / 'consulta.db'}"
+        )
+        self.say(
+            f"consulta demo · servidores de correo embebidos: {where}\n",
+            f"consulta demo · embedded mail servers: {where}\n",
+        )
+
+    async def _finish(self, story: Story, emails: int, seconds: float) -> Summary:
+        consultation_id = story.id
+        async with self.db.transaction() as s:
+            found = await record.gather(s, consultation_id)
             events = await queries.events(s, consultation_id)
-            notices = (await s.exec(select(OutboxRow).order_by(col(OutboxRow.id)))).all()
+            staff = await queries.contacts_with_role(s, Role.ST.value)
+            digests = (await s.exec(select(OutboxRow).where(OutboxRow.kind == "digest"))).all()
+        when = story.digest_at.isoformat() if story.digest_at else None
+        digest = next((d for d in digests if d.payload.get("now") == when), None)
+        for fmt in ("html", "md"):
+            page = export_record(templates(), found, fmt=fmt, language=self.lang)
+            (self.out / f"{consultation_id}.{fmt}").write_text(page, encoding="utf-8")
+        row = found.consultation
         trail = history_text(templates(), events, timezone=row.timezone, language=self.lang)
         (self.out / "history.txt").write_text(trail, encoding="utf-8")
-        counts = Counter((n.kind, n.language) for n in notices)
-        lines = [f"{kind:<18} {lang}  {count:>3}" for (kind, lang), count in sorted(counts.items())]
-        (self.out / "outbox.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (self.out / "status-boards.txt").write_text("\n".join(self.boards), encoding="utf-8")
+        if digest is not None:
+            self._write_digest(digest.payload, staff[0].name if staff else "ST")
+        return Summary(consultation_id, row.outcome or "", row.current_version, emails, seconds)
+
+    def _write_digest(self, payload: dict[str, Any], recipient: str) -> None:
+        """One digest the scheduler sent the ST, in both languages (every one is in mail/)."""
+        zone = ScheduleSettings().st_timezone
+        for lang in Language:
+            subject, text, page = render_digest(
+                templates(), payload, language=lang, timezone=zone, recipient=recipient
+            )
+            text_file, page_file = (self.out / f"digest.{lang.value}.{x}" for x in ("txt", "html"))
+            text_file.write_text(f"{subject}\n\n{text}", encoding="utf-8")
+            page_file.write_text(page, encoding="utf-8")
 
 
-def _sample(lang: str) -> list[str]:
-    text = files("service").joinpath(f"demo_draft.{lang}.md").read_text(encoding="utf-8")
-    return paragraphs_from_text(text)
+def _settings(db: Database, mail: DevMailServer) -> Settings:
+    """Every group given in full: the demo reads nothing from the environment or a .env file."""
+    return Settings(
+        _env_file=None,
+        db=DbSettings(url=str(db.url)),
+        smtp=SmtpSettings(host="127.0.0.1", port=mail.smtp_port, security="none", timeout=WAIT),
+        imap=ImapSettings(
+            host="127.0.0.1",
+            port=mail.imap_port,
+            username=mail.user,
+            password=SecretStr(mail.password),
+            security="none",
+        ),
+        # A secret of this run only: reply addresses are signed as in production.
+        mail=MailSettings(secrets=[SecretStr(secrets.token_urlsafe(32))]),
+        schedule=ScheduleSettings(),
+        slack=None,
+    )
+
+
+def prepare(out: Path) -> None:
+    """An empty folder, or one an earlier demo left (marked), emptied; never anything else."""
+    if out.exists():
+        if any(out.iterdir()) and not (out / MARKER).exists():
+            raise DemoFailed(
+                f"{out} is not empty and was not made by the demo: choose another --out folder"
+            )
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / MARKER).write_text("Made by `consulta demo`, which empties it on its next run.\n")
+
+
+def first_cause(exc: BaseException) -> BaseException:
+    """The piece that failed first, out of a task group's (the others were only stopped)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def failure(exc: BaseException, out: Path) -> ConsultaError:
+    """One sentence for the screen; the traceback goes to a file in the output folder."""
+    exc = first_cause(exc)
+    try:
+        (out / ERRORS).write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        details = f" (details in {out / ERRORS})"
+    except OSError:
+        details = ""
+    if isinstance(exc, ConsultaError):
+        return DemoFailed(f"the demo stopped: {exc}{details}")
+    return DemoFailed(f"the demo stopped: {type(exc).__name__}: {exc}{details}")
 
 
 @click.command()
@@ -183,19 +222,52 @@ def _sample(lang: str) -> list[str]:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-output"),
     show_default=True,
-    help="Folder for the database and the record.",
+    help="Folder for every email, the digest, the record and the database (emptied first).",
 )
 @click.pass_context
 def demo(ctx: click.Context, out: Path) -> None:
-    """Run a whole consultation on embedded defaults (SQLite; nothing to configure)."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "consulta.db").unlink(missing_ok=True)
-    consultation_id = run(Demo(out, language(ctx)).run())
-    click.echo(
-        f"\nDone: {consultation_id}. Database, status boards, audit trail and the queued "
-        f"notices are in {out}/ (try: CONSULTA_DB__URL=sqlite+aiosqlite:///{out}/consulta.db "
-        f"./consulta history {consultation_id})."
-    )
+    """Run a whole consultation end to end on embedded mail servers (nothing to configure).
 
+    The Troika approves by email, the draft goes to the 11 members' focal points, who answer
+    by email in Spanish and English (approvals, amendments inline and in Word, an objection, an
+    out-of-office); a revision restarts the clock; the scheduler reminds, tallies at the
+    deadline and sends the ST its digest; the PPT concludes. Time is moved on by the script.
+    """
+    lang = language(ctx)
+    prepare(out)
+    try:
+        summary = run(Demo(out, lang).run())
+    except Exception as exc:  # noqa: BLE001 — one sentence on the screen, the rest in a file
+        raise failure(exc, out) from None
+    outcome = _OUTCOMES[lang].get(summary.outcome, summary.outcome)
+    files = f"{summary.consultation_id}.html/.md"
+    if lang is Language.ES:
+        click.echo(
+            f"\nListo en {summary.seconds:.1f} s: {summary.consultation_id} concluida con "
+            f"{outcome} sobre la versión {summary.version}. En {out}/: {summary.emails} correos "
+            f"(mail/), el resumen de la ST (digest.es.txt/.html), el expediente ({files}), "
+            "los tableros, el historial y la base de datos."
+        )
+    else:
+        click.echo(
+            f"\nDone in {summary.seconds:.1f} s: {summary.consultation_id} concluded with "
+            f"{outcome} on version {summary.version}. In {out}/: {summary.emails} emails "
+            f"(mail/), the ST's digest (digest.en.txt/.html), the record ({files}), the status "
+            "boards, the audit trail and the database."
+        )
+
+
+_OUTCOMES = {
+    Language.ES: {
+        "consensus": "consenso",
+        "consensus_with_amendments": "consenso con enmiendas",
+        "blocked": "el consenso bloqueado",
+    },
+    Language.EN: {
+        "consensus": "consensus",
+        "consensus_with_amendments": "consensus with amendments",
+        "blocked": "consensus blocked",
+    },
+}
 
 COMMANDS = [demo]
