@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import board_actions, commands, focal_points, forms, review, troika
 from bot.context import BotContext
-from bot.http import serving, slack_route
+from bot.http import slack_route
 from bot.outbox import SlackOutbox
 from bot.socket_mode import serve_socket_mode
 from consultation.errors import ConsultaError
@@ -98,25 +98,3 @@ class SlackFront:
                 group.create_task(serve_socket_mode(self.app, self.options.app_token, stop, ready))
             elif ready is not None:
                 ready.set()
-
-
-async def run_front(
-    options: SlackOptions,
-    *,
-    db: Database,
-    time: TimeSource,
-    env: Environment,
-    stop: asyncio.Event,
-    ready: asyncio.Event | None = None,
-    language: Language = Language.ES,
-    host: str = "127.0.0.1",
-    port: int = 3000,
-) -> None:
-    """The Slack front alone, serving its own route on ``host:port`` in HTTP mode (`consulta
-    serve` puts the route on the service's HTTP port instead, beside the health checks)."""
-    front = SlackFront(options, db=db, time=time, env=env, language=language)
-    if front.socket_mode:
-        await front.run(stop, ready)
-        return
-    async with serving(front.routes(), host=host, port=port):
-        await front.run(stop, ready)

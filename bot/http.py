@@ -1,7 +1,7 @@
-"""Slack's requests over HTTP (aiohttp): one POST route, signatures checked by Bolt."""
+"""Slack's requests over HTTP (aiohttp): one POST route, signatures checked by Bolt.
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+The route is served on the service's HTTP port (`service.http`), beside the health checks.
+"""
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -13,23 +13,3 @@ def slack_route(app: AsyncApp, path: str) -> web.RouteDef:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 
     return web.post(path, handle)
-
-
-def web_app(app: AsyncApp, path: str) -> web.Application:
-    application = web.Application()
-    application.add_routes([slack_route(app, path)])
-    return application
-
-
-@asynccontextmanager
-async def serving(routes: Sequence[web.RouteDef], *, host: str, port: int) -> AsyncIterator[None]:
-    """``routes`` listening on ``host:port`` while the block runs."""
-    application = web.Application()
-    application.add_routes(routes)
-    runner = web.AppRunner(application, access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-        yield
-    finally:
-        await runner.cleanup()

@@ -52,16 +52,23 @@ def _ms_since(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
 
 
-def application(readiness: Readiness, routes: Sequence[web.RouteDef] = ()) -> web.Application:
+def application(
+    readiness: Readiness | None = None, routes: Sequence[web.RouteDef] = ()
+) -> web.Application:
+    """The health checks (without ``readiness``: none, for a front tested alone) and ``routes``."""
+
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"alive": True})
 
     async def readyz(_request: web.Request) -> web.Response:
+        assert readiness is not None
         report = await readiness.report()
         return web.json_response(report, status=200 if report["ready"] else 503)
 
     app = web.Application()
-    app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz), *routes])
+    if readiness is not None:
+        app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz)])
+    app.add_routes(routes)
     return app
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from service import logs
 from service.cli_support import run
 from service.devmail import CAPTURED, DevMailServer
 
@@ -74,9 +75,7 @@ def mailserver(
     CONSULTA_IMAP__PASSWORD, and CONSULTA_MAIL__ADDRESS / __REPLY_LOCAL / __DOMAIN matching
     --address.
     """
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()  # text on a terminal, JSON lines in a container
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's line per SMTP command
     try:
         server = DevMailServer(

@@ -18,10 +18,11 @@ from sqlmodel import select
 
 from bot.app import build_app
 from bot.context import BotContext
-from bot.http import serving, slack_route
+from bot.http import slack_route
 from bot.outbox import DrainReport, SlackOutbox
 from consultation.timesource import ManualTime
 from consultation.vocabulary import Language
+from service.http import application, listening
 from store.database import Database
 from store.tables import ContactRow
 from templates import environment
@@ -226,7 +227,9 @@ async def front(db: Database, time: ManualTime, api: SlackApi) -> AsyncIterator[
     port = free_port()
     url = f"http://127.0.0.1:{port}/slack/events"
     async with (
-        serving([slack_route(app, "/slack/events")], host="127.0.0.1", port=port),
+        listening(
+            application(routes=[slack_route(app, "/slack/events")]), host="127.0.0.1", port=port
+        ),
         aiohttp.ClientSession() as http,
     ):
         yield Front(url, api, http, SlackOutbox(ctx, client), db)

@@ -7,16 +7,35 @@ from dataclasses import dataclass
 
 import aiohttp
 import pytest
+from jinja2 import Environment
 
-from bot.app import SlackConfigError, run_front
+from bot.app import SlackConfigError, SlackFront
 from consultation.timesource import ManualTime
 from consultation.vocabulary import State
+from service.http import application, listening
 from store.database import Database
 from templates import environment
 from tests.bot.conftest import CHANNEL, PPT, SECRET, Front, sign
 from tests.factories import make_consultation, seed_roster
 from tests.servers.ports import free_port
 from tests.servers.slack_api import SlackApi
+
+
+async def run_front(
+    options: "Options",
+    *,
+    db: Database,
+    time: ManualTime,
+    env: Environment,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+    port: int = 0,
+) -> None:
+    """The Slack front as `consulta serve` runs it: its route on an HTTP port (HTTP mode), its
+    outbox sender and socket beside it, until ``stop``."""
+    front = SlackFront(options, db=db, time=time, env=env)
+    async with listening(application(routes=front.routes()), host="127.0.0.1", port=port):
+        await front.run(stop, ready)
 
 
 @dataclass
