@@ -21,15 +21,26 @@ Check = Callable[[], Awaitable[None]]
 
 
 class Readiness:
-    def __init__(self, checks: Mapping[str, Check], *, timeout: float = 5.0) -> None:
+    """``checks`` decide readiness; ``facts`` only inform (e.g. whether this instance is the
+    one reading IMAP now)."""
+
+    def __init__(
+        self,
+        checks: Mapping[str, Check],
+        *,
+        timeout: float = 5.0,
+        facts: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.checks = dict(checks)
         self.timeout = timeout
+        self.facts = facts
 
     async def report(self) -> dict[str, Any]:
         names = list(self.checks)
         results = await asyncio.gather(*(self._one(self.checks[n]) for n in names))
         checks = dict(zip(names, results, strict=True))
-        return {"ready": all(c["ok"] for c in checks.values()), "checks": checks}
+        report = {"ready": all(c["ok"] for c in checks.values()), "checks": checks}
+        return report | (self.facts() if self.facts else {})
 
     async def _one(self, check: Check) -> dict[str, Any]:
         started = time.monotonic()

@@ -19,6 +19,7 @@ from bot.app import SlackFront
 from consultation.errors import ConsultaError
 from consultation.scheduler import Scheduler
 from consultation.vocabulary import Language, Role
+from mail.front import MailFront
 from mail.probes import imap_ready, smtp_ready
 from service import logs
 from service.cli_support import app, run, templates
@@ -60,7 +61,7 @@ async def serve_until_stopped(
             if settings.slack is not None
             else None
         )
-        http = application(readiness(settings, db), slack.routes() if slack else ())
+        http = application(readiness(settings, db, front), slack.routes() if slack else ())
         log.info(
             "consulta serving",
             extra={
@@ -97,8 +98,9 @@ async def serve_until_stopped(
         await db.dispose()
 
 
-def readiness(settings: Settings, db: Database) -> Readiness:
-    """What ``/readyz`` asks: the database, SMTP and, when replies are read, IMAP."""
+def readiness(settings: Settings, db: Database, front: MailFront) -> Readiness:
+    """What ``/readyz`` asks: the database, SMTP and, when replies are read, IMAP; and says
+    whether this instance is the one listening (several instances: one at a time)."""
     checks: dict[str, Check] = {
         "database": db.ping,
         "smtp": partial(smtp_ready, smtp_config(settings)),
@@ -106,7 +108,11 @@ def readiness(settings: Settings, db: Database) -> Readiness:
     imap = imap_config(settings)
     if imap is not None:
         checks["imap"] = partial(imap_ready, imap)
-    return Readiness(checks)
+    if imap is None:
+        return Readiness(checks)
+    return Readiness(
+        checks, facts=lambda: {"imap_listener": "leading" if front.leading else "following"}
+    )
 
 
 async def _ppt_language(db: Database, fallback: Language) -> Language:
