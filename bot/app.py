@@ -32,6 +32,7 @@ class SlackOptions(Protocol):
     status_channel: str
     path: str
     api_url: str
+    send_interval: float
 
 
 def build_app(
@@ -70,14 +71,20 @@ class SlackFront:
         time: TimeSource,
         env: Environment,
         language: Language = Language.ES,
+        wake: asyncio.Event | None = None,
     ) -> None:
+        """``wake`` is the outbox sender's doorbell for whoever else queues Slack notices (the
+        email front: a reply's answer queues a status refresh); without it only the front's own
+        moves ring, and anything else waits up to ``options.send_interval``."""
         if not options.status_channel:
             raise SlackConfigError(
                 "Slack needs the PPT channel for the status messages: set "
                 "CONSULTA_SLACK__STATUS_CHANNEL to its id (and invite the app to it)."
             )
         self.options = options
-        self.ctx = BotContext(db, time, env, options.status_channel, language)
+        self.ctx = BotContext(
+            db, time, env, options.status_channel, language, wake or asyncio.Event()
+        )
         self.client = web_client(options)
         self.socket_mode = bool(options.app_token)
         self.app = build_app(
@@ -93,7 +100,8 @@ class SlackFront:
     async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
         """Drain the Slack outbox (and hold the socket in Socket Mode) until ``stop``."""
         async with asyncio.TaskGroup() as group:
-            group.create_task(SlackOutbox(self.ctx, self.client).run(stop))
+            outbox = SlackOutbox(self.ctx, self.client)
+            group.create_task(outbox.run(stop, idle=self.options.send_interval))
             if self.options.app_token:
                 group.create_task(serve_socket_mode(self.app, self.options.app_token, stop, ready))
             elif ready is not None:

@@ -18,7 +18,8 @@ class BotContext:
     env: Environment
     status_channel: str  # the PPT's channel: each consultation's status message lives there
     board_language: Language = Language.ES  # of the status messages, read by the whole channel
-    # Set after every committed move, so the outbox sender goes at once instead of next tick.
+    # Set after every committed move (the front's own, or a reply the email front read), so
+    # the outbox sender goes at once instead of next tick.
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property

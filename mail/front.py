@@ -3,9 +3,10 @@
 Two loops share nothing but the database:
 
 - listening: every message the IMAP listener hands over is stored raw and processed
-  (`Inbox.receive`); then the sender is woken, so a receipt leaves at once. Among several
-  instances on one PostgreSQL only the holder of the listener's leader lock listens
-  (`store.leader`); the others try for it every `leader_retry` seconds, so one of them
+  (`Inbox.receive`); then the sender is woken, so a receipt leaves at once, and so is whoever
+  else was told (`after_receive`): an answer also queues a refresh of the Slack status message.
+  Among several instances on one PostgreSQL only the holder of the listener's leader lock
+  listens (`store.leader`); the others try for it every `leader_retry` seconds, so one of them
   listens within that long after the holder stops or its process dies. On SQLite the one
   instance always listens;
 - sending: drains the outbox's email notices whenever woken, and every `interval` seconds
@@ -24,6 +25,7 @@ process manager restarts the service, and the restart resumes from the store.
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jinja2 import Environment
@@ -63,8 +65,10 @@ class MailFront:
         env: Environment,
         time: TimeSource,
         state: MailboxState | None = None,
+        after_receive: Callable[[], None] | None = None,
     ) -> None:
         self._db, self._config = db, config
+        self._after_receive = after_receive
         self.inbox = Inbox(
             db,
             identity=config.identity,
@@ -110,6 +114,8 @@ class MailFront:
                 message.raw, size=message.size, header_only=not message.complete
             )
             self._wake.set()
+            if self._after_receive is not None:
+                self._after_receive()
 
         async def listen(ended: asyncio.Event) -> None:
             await ImapListener(imap, self._state).run(handle, ended)

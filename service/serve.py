@@ -47,8 +47,13 @@ async def serve_until_stopped(
     """Run every piece until ``stop``; ``ready`` is set once the HTTP port listens."""
     settings = checked(context.settings)  # before touching anything: one clear sentence
     db = await open_database(context)
+    # The Slack sender's doorbell: an answer read from email queues a refresh of the status
+    # message, which should not wait for the sender's next look at the outbox.
+    slack_wake = asyncio.Event()
     try:
-        front = mail_front(settings, db, env=templates(), time=context.time)
+        front = mail_front(
+            settings, db, env=templates(), time=context.time, after_receive=slack_wake.set
+        )
         scheduler = Scheduler(db, context.time, schedule_config(settings))
         slack = (
             SlackFront(
@@ -57,6 +62,7 @@ async def serve_until_stopped(
                 time=context.time,
                 env=templates(),
                 language=await _ppt_language(db, settings.language),
+                wake=slack_wake,
             )
             if settings.slack is not None
             else None

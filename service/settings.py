@@ -118,6 +118,7 @@ class SlackSettings(BaseModel):
     status_channel: str = ""  # the PPT's channel (id) where each consultation's status lives
     path: str = "/slack/events"  # on the service's HTTP port (CONSULTA_HTTP__PORT)
     api_url: str = "https://slack.com/api/"  # a test server's, in tests
+    send_interval: float = 5.0  # seconds between outbox checks when nothing wakes the sender
 
 
 Settings.model_rebuild()  # resolves the groups defined after Settings

@@ -4,6 +4,8 @@
 to set; `mail_front` and `schedule_config` build the pieces from settings that passed it.
 """
 
+from collections.abc import Callable
+
 from jinja2 import Environment
 
 from consultation.errors import ConsultaError
@@ -116,7 +118,12 @@ def schedule_config(settings: Settings) -> ScheduleConfig:
 
 
 def mail_front(
-    settings: Settings, db: Database, *, env: Environment, time: TimeSource
+    settings: Settings,
+    db: Database,
+    *,
+    env: Environment,
+    time: TimeSource,
+    after_receive: Callable[[], None] | None = None,
 ) -> MailFront:
     settings = checked(settings)
     config = MailFrontConfig(
@@ -127,4 +134,4 @@ def mail_front(
         interval=settings.mail.send_interval,
         leader_retry=settings.imap.leader_retry_seconds,
     )
-    return MailFront(db, config, env=env, time=time)
+    return MailFront(db, config, env=env, time=time, after_receive=after_receive)

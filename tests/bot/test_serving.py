@@ -4,21 +4,24 @@ the ack that comes before the work."""
 import asyncio
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
 from jinja2 import Environment
+from sqlmodel import col, select
 
 from bot.app import SlackConfigError, SlackFront
 from consultation.timesource import ManualTime
-from consultation.vocabulary import State
+from consultation.vocabulary import PositionValue, State
 from service.http import application, listening
 from store.database import Database
+from store.tables import OutboxRow
 from templates import environment
 from tests.bot.conftest import CHANNEL, PPT, SECRET, Front, sign
-from tests.factories import make_consultation, seed_roster
+from tests.factories import answer, make_consultation, seed_roster
 from tests.servers.ports import free_port
-from tests.servers.slack_api import SlackApi
+from tests.servers.slack_api import Call, SlackApi
 
 
 async def run_front(
@@ -30,10 +33,11 @@ async def run_front(
     stop: asyncio.Event,
     ready: asyncio.Event | None = None,
     port: int = 0,
+    wake: asyncio.Event | None = None,
 ) -> None:
     """The Slack front as `consulta serve` runs it: its route on an HTTP port (HTTP mode), its
     outbox sender and socket beside it, until ``stop``."""
-    front = SlackFront(options, db=db, time=time, env=env)
+    front = SlackFront(options, db=db, time=time, env=env, wake=wake)
     async with listening(application(routes=front.routes()), host="127.0.0.1", port=port):
         await front.run(stop, ready)
 
@@ -46,9 +50,10 @@ class Options:
     status_channel: str
     path: str
     api_url: str
+    send_interval: float
 
 
-def options(api: SlackApi, *, app_token: str | None) -> Options:
+def options(api: SlackApi, *, app_token: str | None, send_interval: float = 5.0) -> Options:
     return Options(
         "xoxb-test",
         SECRET,
@@ -56,6 +61,7 @@ def options(api: SlackApi, *, app_token: str | None) -> Options:
         CHANNEL,
         "/slack/events",
         f"{api.base_url}api/",
+        send_interval,
     )
 
 
@@ -186,3 +192,58 @@ async def test_without_a_status_channel_the_front_does_not_start(
     settings.status_channel = ""
     with pytest.raises(SlackConfigError, match="CONSULTA_SLACK__STATUS_CHANNEL"):
         await run_front(settings, db=db, time=time, env=environment(), stop=asyncio.Event())
+
+
+async def test_a_refresh_queued_outside_the_front_is_sent_when_the_doorbell_rings(
+    db: Database, time: ManualTime, api: SlackApi
+) -> None:
+    """An answer read from email queues a status refresh the front's own moves know nothing
+    of: ringing ``wake`` sends it now, not after the sender's interval (an hour here)."""
+    made = await make_consultation(db, time)
+    stop, wake = asyncio.Event(), asyncio.Event()
+    settings = options(api, app_token=None, send_interval=3600)
+    front = asyncio.create_task(
+        run_front(settings, db=db, time=time, env=environment(), stop=stop, wake=wake)
+    )
+    try:
+        await api.wait_for(lambda calls: any(_board(c, made.id, "chat.postMessage") for c in calls))
+        # Queued a minute ahead of the front's clock, so a drain still under way cannot take it;
+        # once every notice due has gone, the sender sleeps and only the doorbell can wake it.
+        await answer(
+            db, ManualTime(time.now() + timedelta(minutes=1)), made.id, "GT", PositionValue.APPROVE
+        )
+        await _until_nothing_due(db, time.now())
+        time.advance(timedelta(minutes=1))
+        wake.set()
+        await api.wait_for(
+            lambda calls: any(
+                _board(c, made.id, "chat.update", ":white_check_mark: *Guatemala*") for c in calls
+            )
+        )
+    finally:
+        stop.set()
+        await front
+
+
+async def _until_nothing_due(db: Database, now: datetime) -> None:
+    due = (
+        select(OutboxRow)
+        .where(OutboxRow.channel == "slack", OutboxRow.status == "pending")
+        .where(col(OutboxRow.next_attempt_at) <= now)
+    )
+    async with asyncio.timeout(10):
+        while True:
+            async with db.session() as session:
+                if (await session.exec(due)).first() is None:
+                    return
+            await asyncio.sleep(0.02)
+
+
+def _board(call: Call, consultation: str, method: str, showing: str = "") -> bool:
+    """A call that posts or updates the consultation's status message, showing that line."""
+    return (
+        call.method == method
+        and call.args.get("channel") == CHANNEL
+        and consultation in str(call.args.get("text"))
+        and showing in json.dumps(call.args.get("blocks"))
+    )

@@ -22,7 +22,7 @@ from tests.mail.test_inbound import fixture_text
 from tests.mail.transport.helpers import WAIT
 from tests.servers.dovecot import Dovecot
 from tests.servers.ports import free_port
-from tests.servers.slack_api import slack_api
+from tests.servers.slack_api import Call, slack_api
 from tests.servers.smtpd import SmtpServer
 
 CONSULTA = Path(sys.executable).parent / "consulta"
@@ -230,3 +230,63 @@ async def until_answered(http: aiohttp.ClientSession, url: str) -> aiohttp.Clien
                 return await http.get(url)
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.05)
+
+
+async def test_a_reply_read_from_imap_updates_the_slack_status_message_at_once(
+    tmp_path: Path, smtpd: SmtpServer, dovecot: Dovecot
+) -> None:
+    """The Slack sender looks at the outbox only every CONSULTA_SLACK__SEND_INTERVAL (an hour
+    here): the email front must ring it when a reply's answer queues a status refresh."""
+    time = ManualTime(datetime.now(UTC) - timedelta(minutes=1))
+    async with sqlite_database(tmp_path) as db:
+        made = await make_consultation(db, time, text=fixture_text())
+    async with slack_api() as api:
+        env = environment(
+            tmp_path,
+            CONSULTA_SMTP__HOST=smtpd.host,
+            CONSULTA_SMTP__PORT=str(smtpd.port),
+            CONSULTA_SMTP__SECURITY="none",
+            CONSULTA_IMAP__HOST=dovecot.host,
+            CONSULTA_IMAP__PORT=str(dovecot.port),
+            CONSULTA_IMAP__SECURITY="none",
+            CONSULTA_IMAP__USERNAME=Dovecot.user,
+            CONSULTA_IMAP__PASSWORD=Dovecot.password,
+            CONSULTA_MAIL__ADDRESS=IDENTITY.address,
+            CONSULTA_MAIL__DOMAIN=IDENTITY.domain,
+            CONSULTA_MAIL__REPLY_LOCAL=IDENTITY.reply_local,
+            CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
+            CONSULTA_SLACK__BOT_TOKEN="xoxb-test",
+            CONSULTA_SLACK__SIGNING_SECRET=SECRET,
+            CONSULTA_SLACK__STATUS_CHANNEL=CHANNEL,
+            CONSULTA_SLACK__API_URL=f"{api.base_url}api/",
+            CONSULTA_SLACK__SEND_INTERVAL="3600",
+        )
+        process = await consulta(env, "serve")
+        try:
+            await api.wait_for(
+                lambda calls: any(_board(c, made.id, "chat.postMessage") for c in calls),
+                timeout=WAIT,
+            )
+            await until_received(smtpd, DRAFTS)
+            await dovecot.append(reply_to_draft(smtpd, "GT", "Aprobamos el texto."))
+            await api.wait_for(
+                lambda calls: any(
+                    _board(c, made.id, "chat.update", ":white_check_mark: *Guatemala*")
+                    for c in calls
+                ),
+                timeout=WAIT,
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode == 0, stderr.decode()
+
+
+def _board(call: Call, consultation: str, method: str, showing: str = "") -> bool:
+    """A call that posts or updates the consultation's status message, showing that line."""
+    return (
+        call.method == method
+        and call.args.get("channel") == CHANNEL
+        and consultation in str(call.args.get("text"))
+        and showing in json.dumps(call.args.get("blocks"))
+    )

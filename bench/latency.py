@@ -1,0 +1,176 @@
+"""Reply arrival in the IMAP mailbox to the PPT's Slack status message updated (run by hand).
+
+    uv run python bench/latency.py [--replies 200] [--mode idle|poll|both] [--poll-seconds 5]
+                                   [--gap 5] [--database URL]
+
+`consulta serve` runs as a process configured by environment (bench/harness.py): Dovecot, an
+SMTP sink, the recording Slack Web API, one consultation distributed to the 11 members. One
+reply at a time, each from a focal point to its token reply address and each flipping its
+country between approve and amend, is APPENDed into the mailbox ("arrival"); the clock stops
+when the Slack server receives the chat.update (or chat.postMessage) of that consultation whose
+blocks show the country's new position. Aim: p95 under one second with IDLE.
+
+Before each reply the bench waits a random pause, uniform in [0, GAP) seconds (with polling, at
+least the poll interval): replies sent back to back would fall in step with the service's
+timers and measure one phase of them only. The poll interval is the service's
+`CONSULTA_IMAP__POLL_SECONDS` (60 by default in production; 5 here unless told).
+
+Where the time goes, per reply, from the store's own timestamps: arrival → stored raw (IDLE
+push or poll, FETCH), stored → recorded (reading, the answer, the receipts and the refresh
+queued), recorded → Slack call (the Slack sender's wake-up, the render, the HTTP call). About
+0.5 s of the first is Dovecot's own: it waits NOTIFY_DELAY_MSECS (500) after a change before
+telling an idling client, to batch deliveries.
+
+SQLite (a file in a temporary folder) by default; `--database postgresql+asyncpg://…` for a
+server (the bench creates and drops a database of its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlmodel import col, select  # noqa: E402
+
+from bench.harness import (  # noqa: E402
+    CHANNEL,
+    FocalPoint,
+    Served,
+    append,
+    load_average,
+    plan,
+    reply,
+    served,
+)
+from bench.mail import imap_client  # noqa: E402
+from bot.status_board import MARKS  # noqa: E402
+from consultation.vocabulary import Standing  # noqa: E402
+from store.tables import InboundMessageRow  # noqa: E402
+from tests.servers.slack_api import Call  # noqa: E402
+
+BOARD_METHODS = ("chat.update", "chat.postMessage")
+
+
+@dataclass
+class Run:
+    label: str
+    latencies: list[float] = field(default_factory=list)
+    stages: dict[str, list[float]] = field(
+        default_factory=lambda: {"arrival → stored": [], "stored → recorded": [], "→ Slack": []}
+    )
+
+
+def board_line(call: Call, name: str) -> str | None:
+    """The country's line in a status message, or None when the call is not one."""
+    for block in call.args.get("blocks") or []:
+        text = block.get("text") if isinstance(block, dict) else None
+        if block.get("type") == "section" and isinstance(text, dict):
+            for line in str(text.get("text", "")).splitlines():
+                if f"*{name}*" in line:
+                    return line
+    return None
+
+
+def shows(call: Call, consultation: str, point: FocalPoint, standing: Standing) -> bool:
+    if call.method not in BOARD_METHODS or not call.ok or call.args.get("channel") != CHANNEL:
+        return False
+    if consultation not in str(call.args.get("text")):
+        return False
+    line = board_line(call, point.board_name)
+    return line is not None and line.startswith(MARKS[standing])
+
+
+async def one(
+    it: Served, client: Any, n: int, point: FocalPoint, standing: Standing, timeout: float
+) -> tuple[float, float]:
+    """Append one reply; (seconds until the status message shows it, wall-clock arrival)."""
+    raw = reply(point, it.consultation, standing, n)
+    seen = len(it.slack.calls)
+    await append(client, raw)
+    arrived, wall = time.perf_counter(), time.time()
+    try:
+        await it.slack.wait_for(
+            lambda calls: any(shows(c, it.consultation, point, standing) for c in calls[seen:]),
+            timeout=timeout,
+        )
+    except TimeoutError:
+        raise SystemExit(f"reply {n} never showed:\n{it.log.read_text()[-3000:]}") from None
+    return time.perf_counter() - arrived, wall
+
+
+async def stages(it: Served, n: int, wall: float, latency: float, run: Run) -> None:
+    async with it.db.session() as session:
+        query = select(InboundMessageRow).where(
+            col(InboundMessageRow.message_id).contains(f"bench.{n}.")
+        )
+        row = (await session.exec(query)).one()
+    assert row.status == "recorded" and row.processed_at is not None, (row.status, row.reason)
+    stored, recorded = row.received_at.timestamp(), row.processed_at.timestamp()
+    run.stages["arrival → stored"].append(stored - wall)
+    run.stages["stored → recorded"].append(recorded - stored)
+    run.stages["→ Slack"].append(wall + latency - recorded)
+
+
+async def measure(args: argparse.Namespace, *, idle: bool) -> Run:
+    label = "IDLE" if idle else f"polling every {args.poll_seconds:g} s"
+    run = Run(label)
+    gap = args.gap if idle else max(args.gap, args.poll_seconds)
+    timeout = 60 + 2 * args.poll_seconds
+    rng = random.Random(args.seed)
+    async with served(database=args.database, idle=idle, poll_seconds=args.poll_seconds) as it:
+        client = await imap_client(it.dovecot)
+        try:
+            for n, (point, standing) in enumerate(plan(it.focal_points, args.replies)):
+                await asyncio.sleep(rng.uniform(0, gap))
+                latency, wall = await one(it, client, n, point, standing, timeout)
+                run.latencies.append(latency)
+                await stages(it, n, wall, latency, run)
+        finally:
+            await client.logout()
+    return run
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[94]
+
+
+def report(run: Run) -> None:
+    p50, p95 = percentiles(run.latencies)
+    mean, worst = statistics.fmean(run.latencies), max(run.latencies)
+    print(f"  {run.label:<24} p50 {p50:6.3f} s  p95 {p95:6.3f} s  max {worst:6.3f} s  ", end="")
+    print(f"mean {mean:6.3f} s  ({len(run.latencies)} replies)")
+    for stage, values in run.stages.items():
+        s50, s95 = percentiles(values)
+        print(f"    {stage:<22} p50 {s50:6.3f} s  p95 {s95:6.3f} s  max {max(values):6.3f} s")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--replies", type=int, default=200)
+    parser.add_argument("--mode", choices=["idle", "poll", "both"], default="both")
+    parser.add_argument("--poll-seconds", type=float, default=5.0)
+    parser.add_argument("--gap", type=float, default=5.0, help="random pause before a reply")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database", default=None, help="default: SQLite in a temporary folder")
+    args = parser.parse_args()
+    backend = "SQLite" if args.database is None else "PostgreSQL"
+    print(f"Load average at start: {load_average()}")
+    print(f"Reply appended → status message updated, {args.replies} replies ({backend})")
+    modes = [True, False] if args.mode == "both" else [args.mode == "idle"]
+    for idle in modes:
+        report(await measure(args, idle=idle))
+    print("  aim: p95 under 1 s with IDLE")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
