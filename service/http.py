@@ -92,18 +92,3 @@ async def listening(app: web.Application, *, host: str, port: int) -> AsyncItera
         yield
     finally:
         await runner.cleanup()
-
-
-async def serve(
-    app: web.Application,
-    *,
-    host: str,
-    port: int,
-    stop: asyncio.Event,
-    ready: asyncio.Event | None = None,
-) -> None:
-    """Serve until ``stop``; ``ready`` is set once the port listens."""
-    async with listening(app, host=host, port=port):
-        if ready is not None:
-            ready.set()
-        await stop.wait()

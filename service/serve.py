@@ -9,6 +9,7 @@ their connections, and the command exits 0.
 """
 
 import asyncio
+import contextlib
 import logging
 import signal
 from functools import partial
@@ -24,8 +25,7 @@ from mail.probes import imap_ready, smtp_ready
 from service import logs
 from service.cli_support import app, run, templates
 from service.context import AppContext, open_database
-from service.http import Check, Readiness, application
-from service.http import serve as serve_http
+from service.http import Check, Readiness, application, listening
 from service.settings import Settings
 from service.wiring import (
     ConfigurationError,
@@ -68,38 +68,38 @@ async def serve_until_stopped(
             else None
         )
         http = application(readiness(settings, db, front), slack.routes() if slack else ())
-        log.info(
-            "consulta serving",
-            extra={
-                "imap": settings.imap.host or "none (send only)",
-                "smtp": settings.smtp.host,
-                "slack": ("socket mode" if slack.socket_mode else "http") if slack else "off",
-                "http": f"{settings.http.host}:{settings.http.port}",
-                "database": db.url.get_backend_name(),
-            },
-        )
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(
-                    serve_http(
-                        http,
-                        host=settings.http.host,
-                        port=settings.http.port,
-                        stop=stop,
-                        ready=ready,
-                    )
+        async with contextlib.AsyncExitStack() as stack:
+            try:  # before any work starts: a port taken is one sentence, not a traceback
+                await stack.enter_async_context(
+                    listening(http, host=settings.http.host, port=settings.http.port)
                 )
-                group.create_task(front.run(stop))
-                group.create_task(scheduler.run(stop, interval=settings.schedule.interval_seconds))
-                if slack is not None:
-                    group.create_task(slack.run(stop))
-        except* ConsultaError as group:  # a front's own start-up refusal: one sentence
-            raise group.exceptions[0] from None
-        except* OSError as group:  # the HTTP port taken, say: one sentence, not a traceback
-            raise ConfigurationError(
-                f"cannot listen on {settings.http.host}:{settings.http.port} "
-                f"(CONSULTA_HTTP__HOST/PORT): {group.exceptions[0]}"
-            ) from None
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"cannot listen on {settings.http.host}:{settings.http.port} "
+                    f"(CONSULTA_HTTP__HOST/PORT): {exc}"
+                ) from None
+            log.info(
+                "consulta serving",
+                extra={
+                    "imap": settings.imap.host or "none (send only)",
+                    "smtp": settings.smtp.host,
+                    "slack": ("socket mode" if slack.socket_mode else "http") if slack else "off",
+                    "http": f"{settings.http.host}:{settings.http.port}",
+                    "database": db.url.get_backend_name(),
+                },
+            )
+            if ready is not None:
+                ready.set()
+            try:
+                async with asyncio.TaskGroup() as group:
+                    group.create_task(front.run(stop))
+                    group.create_task(
+                        scheduler.run(stop, interval=settings.schedule.interval_seconds)
+                    )
+                    if slack is not None:
+                        group.create_task(slack.run(stop))
+            except* ConsultaError as group:  # a front's own start-up refusal: one sentence
+                raise group.exceptions[0] from None
     finally:
         await db.dispose()
 
@@ -112,10 +112,9 @@ def readiness(settings: Settings, db: Database, front: MailFront) -> Readiness:
         "smtp": partial(smtp_ready, smtp_config(settings)),
     }
     imap = imap_config(settings)
-    if imap is not None:
-        checks["imap"] = partial(imap_ready, imap)
     if imap is None:
         return Readiness(checks)
+    checks["imap"] = partial(imap_ready, imap)
     return Readiness(
         checks, facts=lambda: {"imap_listener": "leading" if front.leading else "following"}
     )

@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -77,6 +78,25 @@ async def test_serve_with_slack_over_http_needs_its_signing_secret(tmp_path: Pat
     assert process.returncode == 1
     [line] = stderr.decode().strip().splitlines()
     assert "CONSULTA_SLACK__SIGNING_SECRET" in line
+
+
+async def test_serve_says_in_one_sentence_that_its_http_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = environment(
+            tmp_path,
+            CONSULTA_SMTP__HOST="127.0.0.1",
+            CONSULTA_MAIL__SECRETS='["0123456789abcdef-secret"]',
+            CONSULTA_HTTP__PORT=str(port),
+        )
+        process = await consulta(env, "serve")
+        _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode == 1
+    *_migrations, line = stderr.decode().strip().splitlines()
+    assert line.startswith(f"error: cannot listen on 127.0.0.1:{port} (CONSULTA_HTTP__HOST/PORT)")
+    assert "consulta serving" not in stderr.decode()
 
 
 async def test_serve_sends_reads_receipts_and_stops_cleanly_on_sigterm(
