@@ -233,3 +233,13 @@ async def front(db: Database, time: ManualTime, api: SlackApi) -> AsyncIterator[
         aiohttp.ClientSession() as http,
     ):
         yield Front(url, api, http, SlackOutbox(ctx, client), db)
+
+
+def status_message(call: Call, consultation: str, method: str, showing: str = "") -> bool:
+    """A call that posts or updates the consultation's status message, showing that line."""
+    return (
+        call.method == method
+        and call.args.get("channel") == CHANNEL
+        and consultation in str(call.args.get("text"))
+        and showing in json.dumps(call.args.get("blocks"))
+    )

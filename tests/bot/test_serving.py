@@ -18,10 +18,10 @@ from service.http import application, listening
 from store.database import Database
 from store.tables import OutboxRow
 from templates import environment
-from tests.bot.conftest import CHANNEL, PPT, SECRET, Front, sign
+from tests.bot.conftest import CHANNEL, PPT, SECRET, Front, sign, status_message
 from tests.factories import answer, make_consultation, seed_roster
 from tests.servers.ports import free_port
-from tests.servers.slack_api import Call, SlackApi
+from tests.servers.slack_api import SlackApi
 
 
 async def run_front(
@@ -206,7 +206,9 @@ async def test_a_refresh_queued_outside_the_front_is_sent_when_the_doorbell_ring
         run_front(settings, db=db, time=time, env=environment(), stop=stop, wake=wake)
     )
     try:
-        await api.wait_for(lambda calls: any(_board(c, made.id, "chat.postMessage") for c in calls))
+        await api.wait_for(
+            lambda calls: any(status_message(c, made.id, "chat.postMessage") for c in calls)
+        )
         # Queued a minute ahead of the front's clock, so a drain still under way cannot take it;
         # once every notice due has gone, the sender sleeps and only the doorbell can wake it.
         await answer(
@@ -217,7 +219,8 @@ async def test_a_refresh_queued_outside_the_front_is_sent_when_the_doorbell_ring
         wake.set()
         await api.wait_for(
             lambda calls: any(
-                _board(c, made.id, "chat.update", ":white_check_mark: *Guatemala*") for c in calls
+                status_message(c, made.id, "chat.update", ":white_check_mark: *Guatemala*")
+                for c in calls
             )
         )
     finally:
@@ -237,13 +240,3 @@ async def _until_nothing_due(db: Database, now: datetime) -> None:
                 if (await session.exec(due)).first() is None:
                     return
             await asyncio.sleep(0.02)
-
-
-def _board(call: Call, consultation: str, method: str, showing: str = "") -> bool:
-    """A call that posts or updates the consultation's status message, showing that line."""
-    return (
-        call.method == method
-        and call.args.get("channel") == CHANNEL
-        and consultation in str(call.args.get("text"))
-        and showing in json.dumps(call.args.get("blocks"))
-    )

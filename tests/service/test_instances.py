@@ -22,13 +22,12 @@ from store.database import Database
 from store.tables import EventRow, InboundMessageRow, OutboxRow, PositionRow
 from tests.databases import postgres_login, postgres_url
 from tests.factories import MEMBERS, make_consultation
-from tests.mail.test_compose import IDENTITY
 from tests.mail.test_front import DRAFTS, parsed
 from tests.mail.test_inbound import fixture_text
 from tests.servers.dovecot import Dovecot
 from tests.servers.ports import free_port
 from tests.servers.smtpd import SmtpServer
-from tests.service.test_serve import CONSULTA, environment, until_received
+from tests.service.test_serve import CONSULTA, environment, mail_settings, until_received
 
 RETRY = 1.0  # CONSULTA_IMAP__LEADER_RETRY_SECONDS: how often the follower tries for the lock
 WAIT = 60.0  # generous, for a loaded machine: only a broken service waits this long
@@ -164,20 +163,9 @@ async def test_two_instances_record_each_reply_once_send_each_email_once_and_tak
     assert len(early) == 20 and len(late) == 2
     env = environment(
         tmp_path,
+        **mail_settings(smtpd, dovecot),
         CONSULTA_DB__URL=url,
-        CONSULTA_SMTP__HOST=smtpd.host,
-        CONSULTA_SMTP__PORT=str(smtpd.port),
-        CONSULTA_SMTP__SECURITY="none",
-        CONSULTA_IMAP__HOST=dovecot.host,
-        CONSULTA_IMAP__PORT=str(dovecot.port),
-        CONSULTA_IMAP__SECURITY="none",
-        CONSULTA_IMAP__USERNAME=Dovecot.user,
-        CONSULTA_IMAP__PASSWORD=Dovecot.password,
         CONSULTA_IMAP__LEADER_RETRY_SECONDS=str(RETRY),
-        CONSULTA_MAIL__ADDRESS=IDENTITY.address,
-        CONSULTA_MAIL__DOMAIN=IDENTITY.domain,
-        CONSULTA_MAIL__REPLY_LOCAL=IDENTITY.reply_local,
-        CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
         CONSULTA_MAIL__SEND_INTERVAL="0.2",
     )
     # Each instance has its own HTTP port, as on two machines.

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from consultation.timesource import ManualTime
-from tests.bot.conftest import CHANNEL, PPT, SECRET, sign
+from tests.bot.conftest import CHANNEL, PPT, SECRET, sign, status_message
 from tests.databases import sqlite_database
 from tests.factories import make_consultation
 from tests.mail.test_compose import IDENTITY
@@ -23,7 +23,7 @@ from tests.mail.test_inbound import fixture_text
 from tests.mail.transport.helpers import WAIT
 from tests.servers.dovecot import Dovecot
 from tests.servers.ports import free_port
-from tests.servers.slack_api import Call, slack_api
+from tests.servers.slack_api import slack_api
 from tests.servers.smtpd import SmtpServer
 
 CONSULTA = Path(sys.executable).parent / "consulta"
@@ -39,6 +39,29 @@ def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
         }
         | settings
     )
+
+
+def mail_settings(smtpd: SmtpServer, dovecot: Dovecot | None = None) -> dict[str, str]:
+    """The settings that point a service at the test's aiosmtpd and Dovecot, with the test
+    identity (so replies built by the tests carry tokens it verifies)."""
+    settings = {
+        "CONSULTA_SMTP__HOST": smtpd.host,
+        "CONSULTA_SMTP__PORT": str(smtpd.port),
+        "CONSULTA_SMTP__SECURITY": "none",
+        "CONSULTA_MAIL__ADDRESS": IDENTITY.address,
+        "CONSULTA_MAIL__DOMAIN": IDENTITY.domain,
+        "CONSULTA_MAIL__REPLY_LOCAL": IDENTITY.reply_local,
+        "CONSULTA_MAIL__SECRETS": f'["{IDENTITY.secrets[0].decode()}"]',
+    }
+    if dovecot is not None:
+        settings |= {
+            "CONSULTA_IMAP__HOST": dovecot.host,
+            "CONSULTA_IMAP__PORT": str(dovecot.port),
+            "CONSULTA_IMAP__SECURITY": "none",
+            "CONSULTA_IMAP__USERNAME": Dovecot.user,
+            "CONSULTA_IMAP__PASSWORD": Dovecot.password,
+        }
+    return settings
 
 
 async def consulta(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
@@ -108,18 +131,7 @@ async def test_serve_sends_reads_receipts_and_stops_cleanly_on_sigterm(
         await make_consultation(db, time, text=fixture_text())
     env = environment(
         tmp_path,
-        CONSULTA_SMTP__HOST=smtpd.host,
-        CONSULTA_SMTP__PORT=str(smtpd.port),
-        CONSULTA_SMTP__SECURITY="none",
-        CONSULTA_IMAP__HOST=dovecot.host,
-        CONSULTA_IMAP__PORT=str(dovecot.port),
-        CONSULTA_IMAP__SECURITY="none",
-        CONSULTA_IMAP__USERNAME=Dovecot.user,
-        CONSULTA_IMAP__PASSWORD=Dovecot.password,
-        CONSULTA_MAIL__ADDRESS=IDENTITY.address,
-        CONSULTA_MAIL__DOMAIN=IDENTITY.domain,
-        CONSULTA_MAIL__REPLY_LOCAL=IDENTITY.reply_local,
-        CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
+        **mail_settings(smtpd, dovecot),
         CONSULTA_MAIL__SEND_INTERVAL="0.2",
     )
     process = await consulta(env, "serve")
@@ -149,10 +161,7 @@ async def test_serve_runs_the_slack_front_in_the_ppts_language(
     async with slack_api() as api:
         env = environment(
             tmp_path,
-            CONSULTA_SMTP__HOST=smtpd.host,
-            CONSULTA_SMTP__PORT=str(smtpd.port),
-            CONSULTA_SMTP__SECURITY="none",
-            CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
+            **mail_settings(smtpd),
             CONSULTA_SLACK__BOT_TOKEN="xoxb-test",
             CONSULTA_SLACK__SIGNING_SECRET=SECRET,
             CONSULTA_SLACK__STATUS_CHANNEL=CHANNEL,
@@ -200,15 +209,7 @@ async def test_serve_answers_health_and_readiness_and_logs_json_lines(
     port = free_port()
     env = environment(
         tmp_path,
-        CONSULTA_SMTP__HOST=smtpd.host,
-        CONSULTA_SMTP__PORT=str(smtpd.port),
-        CONSULTA_SMTP__SECURITY="none",
-        CONSULTA_IMAP__HOST=dovecot.host,
-        CONSULTA_IMAP__PORT=str(dovecot.port),
-        CONSULTA_IMAP__SECURITY="none",
-        CONSULTA_IMAP__USERNAME=Dovecot.user,
-        CONSULTA_IMAP__PASSWORD=Dovecot.password,
-        CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
+        **mail_settings(smtpd, dovecot),
         CONSULTA_HTTP__PORT=str(port),
     )
     process = await consulta(env, "serve")
@@ -263,18 +264,7 @@ async def test_a_reply_read_from_imap_updates_the_slack_status_message_at_once(
     async with slack_api() as api:
         env = environment(
             tmp_path,
-            CONSULTA_SMTP__HOST=smtpd.host,
-            CONSULTA_SMTP__PORT=str(smtpd.port),
-            CONSULTA_SMTP__SECURITY="none",
-            CONSULTA_IMAP__HOST=dovecot.host,
-            CONSULTA_IMAP__PORT=str(dovecot.port),
-            CONSULTA_IMAP__SECURITY="none",
-            CONSULTA_IMAP__USERNAME=Dovecot.user,
-            CONSULTA_IMAP__PASSWORD=Dovecot.password,
-            CONSULTA_MAIL__ADDRESS=IDENTITY.address,
-            CONSULTA_MAIL__DOMAIN=IDENTITY.domain,
-            CONSULTA_MAIL__REPLY_LOCAL=IDENTITY.reply_local,
-            CONSULTA_MAIL__SECRETS=f'["{IDENTITY.secrets[0].decode()}"]',
+            **mail_settings(smtpd, dovecot),
             CONSULTA_SLACK__BOT_TOKEN="xoxb-test",
             CONSULTA_SLACK__SIGNING_SECRET=SECRET,
             CONSULTA_SLACK__STATUS_CHANNEL=CHANNEL,
@@ -284,14 +274,14 @@ async def test_a_reply_read_from_imap_updates_the_slack_status_message_at_once(
         process = await consulta(env, "serve")
         try:
             await api.wait_for(
-                lambda calls: any(_board(c, made.id, "chat.postMessage") for c in calls),
+                lambda calls: any(status_message(c, made.id, "chat.postMessage") for c in calls),
                 timeout=WAIT,
             )
             await until_received(smtpd, DRAFTS)
             await dovecot.append(reply_to_draft(smtpd, "GT", "Aprobamos el texto."))
             await api.wait_for(
                 lambda calls: any(
-                    _board(c, made.id, "chat.update", ":white_check_mark: *Guatemala*")
+                    status_message(c, made.id, "chat.update", ":white_check_mark: *Guatemala*")
                     for c in calls
                 ),
                 timeout=WAIT,
@@ -300,13 +290,3 @@ async def test_a_reply_read_from_imap_updates_the_slack_status_message_at_once(
             process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
     assert process.returncode == 0, stderr.decode()
-
-
-def _board(call: Call, consultation: str, method: str, showing: str = "") -> bool:
-    """A call that posts or updates the consultation's status message, showing that line."""
-    return (
-        call.method == method
-        and call.args.get("channel") == CHANNEL
-        and consultation in str(call.args.get("text"))
-        and showing in json.dumps(call.args.get("blocks"))
-    )
