@@ -3,7 +3,7 @@
 A process of its own configured by `CONSULTA_*` variables only: Dovecot (IDLE, or none so the
 service polls), aiosmtpd's Sink in a process of its own, the tests' recording Slack Web API in
 the bench's loop, and a store (a SQLite file, or a database of its own on a PostgreSQL server)
-holding the default roster and one consultation distributed to the 11 members. Replies are
+holding the default roster and consultations distributed to the 11 members. Replies are
 built as a focal point's mail client would send them: to the signed reply address of the draft.
 """
 
@@ -39,7 +39,7 @@ from store import queries  # noqa: E402
 from store.database import Database  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from store.tables import InboundMessageRow, OutboxRow  # noqa: E402
-from tests.factories import make_consultation  # noqa: E402
+from tests.factories import make_consultation, seed_roster  # noqa: E402
 from tests.mail.test_compose import IDENTITY  # noqa: E402
 from tests.servers.dovecot import Dovecot, running_dovecot  # noqa: E402
 from tests.servers.ports import free_port  # noqa: E402
@@ -48,7 +48,7 @@ from tests.servers.slack_api import SlackApi, slack_api  # noqa: E402
 CONSULTA = Path(sys.executable).parent / "consulta"
 CHANNEL = "C0PPTBENCH"
 SIGNING_SECRET = "bench-signing-secret-0123456789"
-SETTLE_TIMEOUT = 120.0
+SETTLE_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,13 @@ class Served:
     dovecot: Dovecot
     slack: SlackApi
     db: Database  # the bench's own connection to the service's store
-    consultation: str
+    consultations: list[str]
     focal_points: list[FocalPoint]
     log: Path
+
+    @property
+    def consultation(self) -> str:
+        return self.consultations[0]
 
     def vm(self) -> dict[str, int]:
         """VmRSS and VmHWM of the service's process, in KiB (from /proc/PID/status)."""
@@ -127,7 +131,9 @@ async def append(client: Any, raw: bytes) -> None:
 
 
 @contextlib.asynccontextmanager
-async def served(*, database: str | None, idle: bool, poll_seconds: float) -> AsyncIterator[Served]:
+async def served(
+    *, database: str | None, idle: bool, poll_seconds: float, consultations: int = 1
+) -> AsyncIterator[Served]:
     with tempfile.TemporaryDirectory(prefix="consulta-bench-") as folder:
         async with (
             store_url(database, Path(folder)) as url,
@@ -137,12 +143,13 @@ async def served(*, database: str | None, idle: bool, poll_seconds: float) -> As
         ):
             db = Database(url)
             try:
-                made, points = await prepare(db)
+                made, points = await prepare(db, consultations)
                 env = environment(url, dovecot, smtp_port, api, poll_seconds=poll_seconds)
                 log = Path(folder) / "serve.log"
                 with log.open("wb") as output:
+                    # In the temporary folder, so no .env of the developer's is read.
                     process = await asyncio.create_subprocess_exec(
-                        str(CONSULTA), "serve", env=env, stdout=output, stderr=output
+                        str(CONSULTA), "serve", env=env, stdout=output, stderr=output, cwd=folder
                     )
                 try:
                     it = Served(process, dovecot, api, db, made, points, log)
@@ -154,11 +161,13 @@ async def served(*, database: str | None, idle: bool, poll_seconds: float) -> As
                 await db.dispose()
 
 
-async def prepare(db: Database) -> tuple[str, list[FocalPoint]]:
-    """The roster and one consultation distributed to the members, queued a minute ago by the
-    system clock so the service (on that clock) finds its drafts due."""
+async def prepare(db: Database, count: int) -> tuple[list[str], list[FocalPoint]]:
+    """The roster and `count` consultations distributed to the members, queued a minute ago by
+    the system clock so the service (on that clock) finds their drafts due."""
     await upgrade(db)
-    made = await make_consultation(db, ManualTime(datetime.now(UTC) - timedelta(minutes=1)))
+    clock = ManualTime(datetime.now(UTC) - timedelta(minutes=1))
+    await seed_roster(db, clock.now())
+    made = [(await make_consultation(db, clock, seed=False)).id for _ in range(count)]
     points = []
     async with db.session() as session:
         for country in await queries.countries(session, status="member"):
@@ -168,7 +177,7 @@ async def prepare(db: Database) -> tuple[str, list[FocalPoint]]:
                     points.append(
                         FocalPoint(country.code, email.address, contact.language, country.name_es)
                     )
-    return made.id, points
+    return made, points
 
 
 def environment(
@@ -211,10 +220,9 @@ async def settled(it: Served) -> None:
 
 
 def _posted(it: Served) -> bool:
-    return any(
-        c.method == "chat.postMessage" and it.consultation in str(c.args.get("text"))
-        for c in it.slack.calls
-    )
+    """Every consultation's status message is in the channel."""
+    texts = [str(c.args.get("text")) for c in it.slack.of("chat.postMessage")]
+    return all(any(f"{made} ·" in text for text in texts) for made in it.consultations)
 
 
 async def pending_outbox(db: Database) -> int:
