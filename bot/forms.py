@@ -18,6 +18,7 @@ from bot.uploads import SUFFIXES
 from consultation import drafting
 from consultation.lifecycle import OPEN_STATES
 from consultation.moves import current_version, load
+from consultation.texts import Text
 from consultation.vocabulary import Kind, Language, Role
 from store import queries
 
@@ -81,16 +82,26 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             who = await person(session, body["user"]["id"], fallback=Language.ES)
         return ctx.phrases(who.language)
 
-    async def on_new(
+    async def _text_or_errors(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
-    ) -> None:
-        values = submitted.values(view)
+    ) -> Text | None:
+        """The form's text (typed or a file), acknowledged; or None once the field's error has
+        been shown in the form (nothing is created)."""
         try:
             text = await submitted.text(view, client, await _book(body))
         except submitted.FieldError as exc:
             await ack(response_action="errors", errors={exc.field: exc.message})
-            return
+            return None
         await ack()
+        return text
+
+    async def on_new(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
+    ) -> None:
+        values = submitted.values(view)
+        text = await _text_or_errors(ack, body, client, view)
+        if text is None:
+            return
         draft = drafting.Draft(
             title_es=values.get("title_es") or "",
             title_en=values.get("title_en") or "",
@@ -109,12 +120,9 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
     ) -> None:
         values = submitted.values(view)
-        try:
-            text = await submitted.text(view, client, await _book(body))
-        except submitted.FieldError as exc:
-            await ack(response_action="errors", errors={exc.field: exc.message})
+        text = await _text_or_errors(ack, body, client, view)
+        if text is None:
             return
-        await ack()
         cid = json.loads(view["private_metadata"])["c"]
         note = values.get("note") or ""
         reply = await lifecycle.revise(ctx, body["user"]["id"], cid, text, note, Language.ES)
