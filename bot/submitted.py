@@ -1,6 +1,7 @@
 """What a submitted form says: its fields, and per language a text typed or given as a file."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,6 +15,9 @@ from consultation.vocabulary import Language
 # Slack waits 3 seconds for the answer to a view_submission, and a field error can only be
 # given in that answer: the download must fit well inside it.
 _DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=2.0)
+# Where Slack serves the files shared in a form. The bot token goes only there: a submitted form
+# is the client's data, and a URL naming any other host would hand our token to that host.
+SLACK_FILE_HOSTS = frozenset({"files.slack.com"})
 
 
 class FieldError(Exception):
@@ -77,6 +81,25 @@ def _files(view: dict[str, Any], block_id: str) -> list[dict[str, Any]]:
     return list(element.get("files") or [])
 
 
+def slack_file_url(url: str, *, api_base: str) -> bool:
+    """Whether ``url`` is one of Slack's file hosts over HTTPS, or on the Web API's own origin
+    (a deployment or a test that points the client at another base URL serves files there)."""
+    try:
+        parts, api = urlsplit(url), urlsplit(api_base)
+        port, api_port = parts.port, api.port
+    except ValueError:  # a port that is not a number, a malformed IPv6 literal
+        return False
+    if parts.username or parts.password:  # "https://files.slack.com@evil.example/" tricks
+        return False
+    if parts.scheme == "https" and (parts.hostname or "") in SLACK_FILE_HOSTS and port is None:
+        return True
+    return bool(parts.hostname) and (parts.scheme, parts.hostname, port) == (
+        api.scheme,
+        api.hostname,
+        api_port,
+    )
+
+
 def _initial(view: dict[str, Any], block_id: str) -> str:
     """What the form showed in a text box (the submitted view carries its blocks)."""
     for block in view.get("blocks") or []:
@@ -90,7 +113,7 @@ async def download(client: AsyncWebClient, file: dict[str, Any]) -> bytes:
     if int(file.get("size") or 0) > MAX_BYTES:
         raise UnreadableUpload(Unreadable.TOO_LARGE)
     url = str(file.get("url_private_download") or file.get("url_private") or "")
-    if not url:
+    if not url or not slack_file_url(url, api_base=client.base_url):
         raise UnreadableUpload(Unreadable.UNAVAILABLE)
     headers = {"Authorization": f"Bearer {client.token}"}
     data = bytearray()

@@ -4,8 +4,10 @@ import json
 from typing import Any
 
 import pytest
+from aiohttp import web
 from sqlmodel import select
 
+from bot.submitted import slack_file_url
 from consultation.moves import current_version, load
 from consultation.texts import Text
 from consultation.timesource import ManualTime
@@ -15,6 +17,7 @@ from store.tables import ConsultationRow
 from tests.bot.conftest import PPT, Front, files_of, text_of
 from tests.bot.test_uploads import docx_of
 from tests.factories import make_consultation
+from tests.servers.ports import free_port
 
 TOKEN = "xoxb-test-token"  # the bot token of the front fixture's client
 
@@ -200,3 +203,53 @@ async def test_a_revision_typed_over_and_given_as_a_file_is_refused(
     async with db.session() as session:
         version = await current_version(session, await load(session, made.id))
     assert version.paragraphs_es == ["Uno.", "Dos."] and front.api.of("file_download") == []
+
+
+async def test_a_file_url_off_slacks_hosts_is_never_fetched_with_the_bot_token(
+    front: Front, db: Database
+) -> None:
+    """A form's file object is the client's data: a URL naming another host must not receive
+    the bot token (the attacker's server records every request it gets)."""
+    seen: list[dict[str, str]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        return web.Response(body=b"Texto de la trampa.", content_type="text/plain")
+
+    app = web.Application()
+    app.router.add_get("/{path:.*}", record)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        upload = front.api.share_file("borrador.txt", b"Texto.", file_id="F0EVIL001")
+        upload["url_private_download"] = f"http://127.0.0.1:{port}/files-pri/borrador.txt"
+        upload["url_private"] = upload["url_private_download"]
+        errors = await errors_of(front, new_form(file_es=files_of(upload)))
+    finally:
+        await runner.cleanup()
+    assert errors == {"file_es": "No se pudo obtener el archivo de Slack: inténtelo de nuevo."}
+    assert seen == []
+    assert await consultations(db) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://files.slack.com/files-pri/T0-F1/download/a.docx", True),
+        ("http://files.slack.com/files-pri/T0-F1/download/a.docx", False),
+        ("https://files.slack.com:8443/files-pri/a.docx", False),
+        ("https://files.slack.com.evil.example/a.docx", False),
+        ("https://files.slack.com@evil.example/a.docx", False),
+        ("https://evil.example/files.slack.com/a.docx", False),
+        ("https://slack.com/api/a.docx", False),
+        ("http://127.0.0.1:9999/files-pri/a.docx", True),  # the Web API's own origin
+        ("http://127.0.0.1:9998/files-pri/a.docx", False),
+        ("https://127.0.0.1:9999/files-pri/a.docx", False),
+        ("http://127.0.0.1:notaport/a.docx", False),
+        ("", False),
+    ],
+)
+def test_which_file_urls_receive_the_token(url: str, allowed: bool) -> None:
+    assert slack_file_url(url, api_base="http://127.0.0.1:9999/api/") is allowed
