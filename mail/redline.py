@@ -3,7 +3,7 @@
 import difflib
 import html
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -187,24 +187,30 @@ def _label(change: ParagraphChange, language: Language) -> str:
     return " ".join(parts)
 
 
-def redline_text(changes: Sequence[ParagraphChange], *, language: Language) -> str:
-    """The text/plain redline: a legend, then one block per paragraph with [+…+] and [-…-]."""
+def redline_text(
+    changes: Sequence[ParagraphChange],
+    *,
+    language: Language,
+    escape: Callable[[str], str] = str,
+) -> str:
+    """The text/plain redline: a legend, then one block per paragraph with [+…+] and [-…-].
+    ``escape`` is applied to the paragraphs' words (a Markdown page escapes them)."""
     title, ins, dele = _LEGEND[language]
     blocks = [f"{title} [+{ins}+] [-{dele}-]"]
     for change in changes:
-        blocks.append(f"{_label(change, language)} {_text_body(change)}")
+        blocks.append(f"{_label(change, language)} {_text_body(change, escape)}")
     return "\n\n".join(blocks) + "\n"
 
 
-def _text_body(change: ParagraphChange) -> str:
+def _text_body(change: ParagraphChange, escape: Callable[[str], str]) -> str:
     if change.kind is ChangeKind.INSERTED:
-        return f"[+{change.new_text}+]"
+        return f"[+{escape(change.new_text or '')}+]"
     if change.kind is ChangeKind.DELETED:
-        return f"[-{change.old_text}-]"
+        return f"[-{escape(change.old_text or '')}-]"
     if change.kind is ChangeKind.UNCHANGED:
-        return change.new_text or ""
+        return escape(change.new_text or "")
     marks = {"equal": "{}", "insert": "[+{}+]", "delete": "[-{}-]"}
-    return "".join(marks[w.op].format(w.text) for w in change.words)
+    return "".join(marks[w.op].format(escape(w.text)) for w in change.words)
 
 
 def redline_html(changes: Sequence[ParagraphChange], *, language: Language) -> str:

@@ -12,6 +12,7 @@ from consultation.texts import Text
 from consultation.vocabulary import Language
 from mail.redline import paragraph_changes, redline_html, redline_text
 from store.tables import AmendmentRow, EventRow
+from templates.markdown import markdown_fragment
 
 Format = Literal["html", "md"]
 # What the event log leaves out: the mail front's bookkeeping, shown elsewhere in the record.
@@ -97,7 +98,12 @@ class _View:
             "note": v.changes_note,
             "paragraphs": paragraphs,
             "redline_html": redline_html(changes, language=self.language.value) if changes else "",
-            "redline_text": redline_text(changes, language=self.language.value) if changes else "",
+            # Only the Markdown page shows this one: the paragraphs' words escaped for it.
+            "redline_markdown": redline_text(
+                changes, language=self.language.value, escape=markdown_fragment
+            )
+            if changes
+            else "",
             "extensions": [
                 {
                     "at": self.when(e.at),

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from templates.markdown import markdown_escape
+
 TEMPLATES = Path(__file__).parent
 
 
@@ -17,4 +19,5 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["md"] = markdown_escape  # Markdown pages: what people wrote stays text
     return env

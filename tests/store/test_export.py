@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from lxml import html as lxml_html
+from markdown_it import MarkdownIt
 
 from consultation import answers, closing, distribution, record
 from consultation.answers import Answer, ProposedChange
@@ -141,3 +142,46 @@ async def test_the_html_record_in_spanish(db: Database, time: ManualTime) -> Non
     ]
     period = tree.get_element_by_id("v2").xpath(".//table[@class='period']")[0].text_content()
     assert "Prórroga" in period and "2 días hábiles más" in period
+
+
+HOSTILE = (
+    "Objetamos. <script>alert('x')</script> <img src=x onerror=alert(1)> "
+    "[aquí](javascript:alert(2)) ![i](http://evil.example/p.png) **fuerte** | columna |\n"
+    "# título\n- viñeta &amp; `código`"
+)
+
+
+async def test_the_markdown_record_keeps_what_people_wrote_as_text(
+    db: Database, time: ManualTime
+) -> None:
+    """A reply's words, a paragraph and an amendment reach the archive through a CommonMark
+    renderer as text: no tag, no link, no image, no heading or list of the writer's making."""
+    hostile_text = Text(es=[*TEXT_ES[:-1], f"- {HOSTILE}"], en=list(TEXT_EN))
+    made = await make_consultation(db, time, text=hostile_text)
+    async with db.transaction() as session:
+        change = ProposedChange(AmendmentAction.REPLACE, 1, HOSTILE)
+        await answers.record_answer(
+            session,
+            made.id,
+            Answer("GT", 1, PositionValue.OBJECT, (change,), note=HOSTILE),
+            move(time, actor="<b>x</b>@evil.example"),
+        )
+        revised = Text(es=[HOSTILE, *TEXT_ES[1:]], en=list(TEXT_EN))
+        await distribution.revise(session, made.id, revised, move(time), note=HOSTILE)
+    async with db.session() as session:
+        found = await record.gather(session, made.id)
+    page = export_record(environment(), found, fmt="md", language=Language.ES)
+    rendered = MarkdownIt("commonmark").enable("table").render(page)
+    tree = lxml_html.fromstring(f"<div>{rendered}</div>")
+    assert tree.xpath("//script | //img | //a | //strong[contains(., 'fuerte')] | //code") == []
+    headings = [h.text_content() for h in tree.xpath("//h1 | //h2 | //h3 | //h4")]
+    assert not [h for h in headings if "título" in h]
+    assert tree.xpath("//li//ul | //li//ol") == []  # a paragraph's "- …" opens no list
+    text = tree.text_content()
+    assert "<script>alert('x')</script>" in text  # the words are there, as words
+    assert "[aquí](javascript:alert(2))" in text
+    assert "&amp;" in text  # an entity someone typed stays what they typed
+    # Every table row keeps its columns: a '|' someone typed does not open a new one.
+    for table in tree.xpath("//table"):
+        widths = {len(row.xpath("./th | ./td")) for row in table.xpath(".//tr")}
+        assert len(widths) == 1
