@@ -10,7 +10,7 @@ is read only for reports that carry no machine-readable part.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email import message_from_string
 from email.message import Message
 from typing import Literal
@@ -18,17 +18,25 @@ from typing import Literal
 import flufl.bounce
 
 Action = Literal["failed", "delayed", "delivered", "relayed", "expanded"]
-Source = Literal["rfc3464", "flufl", "none"]
+Source = Literal["rfc3464", "flufl", "phrasing", "none"]
 
 _ACTIONS: frozenset[str] = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 # RFC 3463 §3.1: the class digit says success (2), persistent transient (4) or permanent (5).
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 # Said by delay warnings that carry no fields (sendmail's "Warning: could not send message for
-# past 4 hours", Exim's "has been frozen"/"not yet been delivered", Exchange's "Delivery Delayed").
-_DELAY_WORDS = re.compile(
+# past 4 hours", Exim's "has not yet been delivered", Exchange's "Delivery Delayed"). Strict on
+# purpose: failures often say "temporary" or "retry" too, while a warning says it is one.
+_WARNING = re.compile(
     r"\bdelay(ed)?\b|not yet been delivered|will (continue|keep) (trying|to try)|"
-    r"still (trying|retrying)|warning: (could not|message)|temporar(y|ily)|retry",
+    r"delivery attempts will continue|no action is required|this is a warning|"
+    r"warning message only|still being retried|will be retried|i'll keep trying",
+    re.I,
+)
+# Phrasings that give the address on the same line, which no flufl.bounce detector knows.
+_PHRASED = re.compile(
+    r"(?:delivery failed \d+ attempts?|undeliverable address|was not delivered to|"
+    r"could not be delivered to)\s*:\s*<?([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)>?",
     re.I,
 )
 _SEVERITY: dict[str, int] = {"failed": 3, "delayed": 2, "delivered": 1, "relayed": 1, "expanded": 1}
@@ -78,15 +86,37 @@ def read_report(message: Message) -> DeliveryReport:
     if fields:
         return DeliveryReport("rfc3464", fields)
     detected = detected_by_flufl(message)
+    if detected and _warns(message):  # Exim's warning quotes "RCPT TO:<…>" like its failures
+        detected = tuple(replace(r, action="delayed") for r in detected)
     if detected:
         return DeliveryReport("flufl", detected)
-    return DeliveryReport("none", ())
+    phrased = _phrased(message)
+    return DeliveryReport("phrasing" if phrased else "none", phrased)
 
 
 def guessed_action(message: Message, text: str) -> Action:
     """For a report nobody could read: a delay warning by its words, otherwise a failure."""
     subject = str(message.get("Subject", ""))
-    return "delayed" if _DELAY_WORDS.search(subject + "\n" + text[:5000]) else "failed"
+    return "delayed" if _WARNING.search(subject + "\n" + text[:5000]) else "failed"
+
+
+def _warns(message: Message) -> bool:
+    return guessed_action(message, _first_text(message)) == "delayed"
+
+
+def _first_text(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload.decode(part.get_content_charset() or "utf-8", "replace")
+    return ""
+
+
+def _phrased(message: Message) -> tuple[RecipientReport, ...]:
+    action = guessed_action(message, _first_text(message))
+    found = dict.fromkeys(m.group(1).lower() for m in _PHRASED.finditer(_first_text(message)))
+    return tuple(RecipientReport(action, address) for address in found)
 
 
 # -- RFC 3464 ---------------------------------------------------------------------------------
