@@ -20,13 +20,14 @@ from consultation.moves import Move
 from consultation.texts import Text
 from consultation.timesource import TimeSource
 from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role, State
+from mail import bounces
 from mail.compose import Identity
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
 from mail.matching import Match, match_message
 from mail.reading import Reading, read_reply
 from store import queries
 from store.database import Database
-from store.tables import ContactEmailRow, ContactRow, InboundMessageRow
+from store.tables import ContactRow, InboundMessageRow
 
 log = logging.getLogger(__name__)
 
@@ -419,33 +420,11 @@ class _Processing:
         )
 
     async def _bounce(self, reading: Reading) -> Outcome:
-        marked = []
-        for address in reading.bounced_addresses:
-            email = await self.session.get(ContactEmailRow, address.lower())
-            if email is not None and not email.failing:
-                email.failing, email.failure, email.failed_at = True, "bounced", self.now
-                self.session.add(email)
-                marked.append(email.address)
-        if marked:
-            await journal.record_event(
-                self.session,
-                consultation_id=None,
-                kind="address_bounced",
-                actor="consulta",
-                at=self.now,
-                inbound_id=self.row.id,
-                payload={"addresses": marked},
-            )
-            await journal.queue_emails(
-                self.session,
-                kind="bounce_alert",
-                contacts=await queries.contacts_with_role(self.session, Role.ST.value),
-                consultation_id=None,
-                at=self.now,
-                key=f"inbound-{self.row.id}",
-                payload={"addresses": marked},
-            )
-        return Outcome("bounce", ",".join(marked) or "no_known_address")
+        """Acted on only when it answers our own sending (VERP): see `mail.bounces`."""
+        reason = await bounces.file_bounce(
+            self.session, self.row, self.message, identity=self.identity, now=self.now
+        )
+        return Outcome("bounce", reason)
 
     async def _out_of_office(
         self, match: Match | None, contact: ContactRow | None, reading: Reading

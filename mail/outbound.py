@@ -3,6 +3,7 @@ recorded on the contact and reported to the PPT and the ST."""
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from consultation import journal
 from consultation.timesource import TimeSource
 from consultation.vocabulary import Role
+from mail import tokens
 from mail.compose import Identity, compose
 from mail.smtp import DeliveryResult, SmtpSender
 from store import queries
@@ -90,8 +92,8 @@ class EmailOutbox:
                 session, row, "no deliverable address left for this contact", report
             )
             return
-        result = await self._sender.send(
-            composed.message, composed.recipients, sender=self._identity.address
+        result = await self._sender.send_each(
+            composed.message, composed.recipients, sender=_verp_sender(self._identity, row)
         )
         delivered = [*row.payload.get("delivered_to", []), *result.accepted]
         row.payload = {**row.payload, "delivered_to": delivered}
@@ -212,3 +214,20 @@ def _describe(result: DeliveryResult, *, only: list[str] | None = None) -> str:
     """``addr: 550 No such user; …`` for every recipient, or for ``only`` those."""
     chosen = [r for r in result.results if only is None or r.recipient in only]
     return "; ".join(f"{r.recipient}: {r.code or ''} {r.message}".strip() for r in chosen)
+
+
+def _verp_sender(identity: Identity, row: OutboxRow) -> Callable[[str], str]:
+    """Each recipient's envelope sender names this row and that address, signed (VERP): a bounce
+    then proves which notice to which address failed (see `mail.bounces`)."""
+    assert row.id is not None
+
+    def sender(recipient: str) -> str:
+        return tokens.verp_address(
+            local=identity.reply_local,
+            domain=identity.domain,
+            row_id=row.id or 0,
+            recipient=recipient,
+            secret=identity.secrets[0],
+        )
+
+    return sender

@@ -201,6 +201,24 @@ class SmtpSender:
             except _ConnectionFailed as failed:
                 return _lost(wanted, failed)
 
+    async def send_each(
+        self, msg: EmailMessage, recipients: Sequence[str], *, sender: Callable[[str], str]
+    ) -> DeliveryResult:
+        """`send` once per recipient, each with its own envelope sender ``sender(recipient)``.
+
+        VERP: a bounce comes back to the envelope sender (RFC 5321 §4.5.5, Return-Path), so an
+        envelope sender per recipient tells which address failed without trusting the report's
+        words. The same message object goes to each, so its Message-ID is one.
+        """
+        wanted = list(dict.fromkeys(recipients))
+        if not wanted:
+            raise ValueError("no recipients")
+        results: list[RecipientResult] = []
+        for recipient in wanted:
+            one = await self.send(msg, [recipient], sender=sender(recipient))
+            results += one.results
+        return DeliveryResult(tuple(results))
+
     async def noop(self) -> None:
         """Connect (greeting, EHLO, TLS, AUTH as configured) and say NOOP: the readiness probe.
 

@@ -175,3 +175,57 @@ def find_subject_tag(subject: str) -> SubjectTag | None:
         if version > 0:
             return SubjectTag(match["id"].upper(), version)
     return None
+
+
+# -- VERP: the envelope sender of each notice names its outbox row and its recipient ----------
+
+# Its own domain-separation context: a VERP tag can never pass for a reply token, nor the reverse.
+_VERP_CONTEXT = b"consulta/verp/1\x00"
+# ``b.{outbox row}.{tag}``: the recipient is not spelled out (it would not fit in 64 octets, and
+# would show the address to anyone who reads the envelope); the tag binds it, and the reader
+# finds it among the row's few addresses.
+_VERP = re.compile(rf"b\.(?P<row>[1-9][0-9]{{0,17}})\.(?P<tag>[A-Z2-7]{{{_TAG_CHARS}}})", re.I)
+
+
+def make_verp(*, row_id: int, recipient: str, secret: bytes) -> str:
+    """The lowercase token ``b.{row}.{tag}``: the envelope sender of one notice to one address."""
+    if row_id < 1:
+        raise ValueError(f"outbox row id must be positive: {row_id!r}")
+    if len(secret) < _MIN_SECRET_BYTES:
+        raise ValueError(f"token secret must be at least {_MIN_SECRET_BYTES} bytes")
+    tag = base64.b32encode(_verp_tag(secret, row_id, recipient)).decode("ascii").lower()
+    return f"b.{row_id}.{tag}"
+
+
+def verp_address(*, local: str, domain: str, row_id: int, recipient: str, secret: bytes) -> str:
+    """``local+b.{row}.{tag}@domain``: where a bounce of this notice to ``recipient`` returns."""
+    token = make_verp(row_id=row_id, recipient=recipient, secret=secret)
+    return reply_address(local=local, domain=domain, token=token)
+
+
+def verp_row(token: str) -> int:
+    """The outbox row a VERP token names (not yet verified: see `verp_recipient`)."""
+    match = _VERP.fullmatch(token.strip())
+    if match is None:
+        raise TokenMalformed(f"not a VERP token: {token[:80]!r}")
+    return int(match["row"])
+
+
+def verp_recipient(token: str, *, candidates: Sequence[str], secrets: Sequence[bytes]) -> str:
+    """The one of ``candidates`` (the row's addresses) that some key signs ``token`` for."""
+    if not secrets:
+        raise ValueError("at least one token secret is needed")
+    row_id = verp_row(token)
+    match = _VERP.fullmatch(token.strip())
+    assert match is not None
+    given = base64.b32decode(match["tag"].upper())
+    for address in candidates:
+        for secret in secrets:
+            if hmac.compare_digest(given, _verp_tag(secret, row_id, address)):
+                return address.lower()
+    raise TokenForged(f"no key signs the VERP token for outbox row {row_id}")
+
+
+def _verp_tag(secret: bytes, row_id: int, recipient: str) -> bytes:
+    message = _VERP_CONTEXT + f"{row_id}\x00{recipient.strip().lower()}".encode()
+    return hmac.new(secret, message, hashlib.sha256).digest()[:TAG_BYTES]

@@ -8,7 +8,8 @@ from datetime import date
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
-from mail.reading.mime import Parts, header, param, part_text, walk_headers
+from mail.reading.delivery_report import read_report
+from mail.reading.mime import Parts, header, param, part_text
 from mail.reading.normal import fold
 
 _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
@@ -113,6 +114,8 @@ def classify(
         )
     if _is_calendar(parts, subject):
         return KindReading("other", 0.95)
+    if _is_loop_alert(message, subject):
+        return KindReading("other", 0.9)
     answering = _answers_something(message, subject)
     if _is_bulk(message) and not answering:
         return KindReading("other", 0.9)
@@ -161,24 +164,14 @@ def _bounce_score(parts: Parts, subject: str) -> int:
 
 
 def bounced_addresses(parts: Parts) -> tuple[str, ...]:
-    """Failed recipients: from delivery-status fields, Exim's header, or the notice text."""
-    found: list[str] = []
-    for name in ("Final-Recipient", "Original-Recipient", "X-Failed-Recipients"):
-        for value in walk_headers(parts.message, name):
-            found += _ADDRESS.findall(value)
-    if not found:
-        text = parts.plain or ""
-        for line in text.splitlines()[:400]:
-            if _BOUNCE_BODY.search(fold(line)) or re.match(r"^\s*<[^>]+>:", line):
-                found += _ADDRESS.findall(line)
+    """The recipients a report says failed or were delayed, by its fields (RFC 3464) first; the
+    address we sent to when the original and final recipients differ. Informative only: which
+    address is marked failing is decided by the VERP token (`mail.bounces`)."""
     ours = {a.lower() for a in _ADDRESS.findall(header(parts.message, "To"))}
     ours |= {a.lower() for a in _ADDRESS.findall(header(parts.message, "From"))}
-    unique: list[str] = []
-    for address in found:
-        lowered = address.lower().strip(".")
-        if lowered not in ours and lowered not in unique:
-            unique.append(lowered)
-    return tuple(unique)
+    report = read_report(parts.message)
+    named = [r.address for r in report.recipients if r.action in ("failed", "delayed")]
+    return tuple(a for a in dict.fromkeys(named) if a not in ours)
 
 
 # -- automatic replies ------------------------------------------------------------------------
@@ -299,6 +292,20 @@ def _is_calendar(parts: Parts, subject: str) -> bool:
     if any(a.filename.lower().endswith(".ics") for a in parts.attachments):
         return True
     return bool(_CALENDAR_SUBJECT.match(subject))
+
+
+# A mailing list's or a gateway's loop alert quotes our thread (References) but nobody wrote it.
+_LOOP_SUBJECT = re.compile(r"\b(mail ?loop|loop (detected|alert)|looping|bucle)\b", re.I)
+_LIST_ROBOT = re.compile(
+    r"mailer-daemon|postmaster|-owner@|owner-|-bounces?@|-request@|listserv", re.I
+)
+
+
+def _is_loop_alert(message: Message, subject: str) -> bool:
+    if not _LOOP_SUBJECT.search(subject):
+        return False
+    robot = _LIST_ROBOT.search(header(message, "From") + " " + header(message, "Sender"))
+    return bool(robot or message.get("X-Loop") or message.get("List-Id"))
 
 
 def _is_bulk(message: Message) -> bool:

@@ -399,8 +399,21 @@ async def test_out_of_office_is_a_note_never_a_position(
 async def test_a_bounce_marks_the_address_and_alerts_the_st(
     db: Database, time: ManualTime, consultation: str
 ) -> None:
+    async with db.session() as session:
+        contact = await queries.contact_by_email(session, GT)
+        assert contact is not None
+        query = select(OutboxRow).where(OutboxRow.contact_id == contact.id)
+        notice = (await session.exec(query)).first()
+    assert notice is not None and notice.id is not None
+    verp = tokens.verp_address(
+        local="consultas",
+        domain="crm.example",
+        row_id=notice.id,
+        recipient=GT,
+        secret=IDENTITY.secrets[0],
+    )
     bounce = (
-        "From: MAILER-DAEMON@mx.crm.example\r\nTo: consultas@crm.example\r\n"
+        f"From: MAILER-DAEMON@mx.crm.example\r\nTo: {verp}\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b1@mx.crm.example>\r\n"
         "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
         "--B\r\nContent-Type: text/plain\r\n\r\nThis is the mail system. Delivery failed.\r\n"
