@@ -38,7 +38,11 @@ async def review_message(
     if inbound is None:
         raise NotFound(f"inbound message {row.payload['inbound_id']} is gone")
     reading = inbound.reading or {}
-    reasons = ", ".join(reading.get("review_reasons") or [inbound.reason or "?"])
+    # Why it is held: the reader's doubts, and the hold's own reason when it is another (a
+    # reused Message-ID, a message too complex or too slow to read, a failure).
+    codes = [*(reading.get("review_reasons") or []), *(inbound.reason or "").split(",")]
+    codes = [c for c in dict.fromkeys(codes) if c]
+    reasons = "; ".join(book.review_reason(code=c) for c in codes) or "?"
     intro = book.review_intro(
         sender=escape(inbound.sender or "?"),
         country=inbound.country or "",

@@ -169,6 +169,34 @@ _REASONS: dict[str, tuple[str, str]] = {
     "amendments_not_applied": ("enmiendas no aplicables", "amendments do not apply"),
     "ambiguous_phrase": ("frase ambigua", "ambiguous wording"),
     "bounced": ("rebotó", "bounced"),
+    "reused_message_id": (
+        "reutiliza el identificador de otro mensaje ya recibido, con otro contenido",
+        "it reuses the Message-ID of another message already received, with different content",
+    ),
+    "auto_reply_with_position": (
+        "lleva encabezados de respuesta automática pero expresa una posición",
+        "it carries automatic-reply headers but states a position",
+    ),
+    "processing_failed": (
+        "el servicio no pudo procesarlo tras tres intentos",
+        "the service could not process it after three tries",
+    ),
+    "too_complex": (
+        "su estructura es demasiado compleja para leerla",
+        "its structure is too complex to read",
+    ),
+    "read_timeout": (
+        "no se pudo leer a tiempo",
+        "it could not be read in time",
+    ),
+    "read_memory": (
+        "leerlo requería más memoria de la permitida",
+        "reading it needed more memory than allowed",
+    ),
+    "read_failed": (
+        "el lector falló al leerlo",
+        "the reader failed while reading it",
+    ),
 }
 
 

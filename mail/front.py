@@ -39,6 +39,7 @@ from mail.inbound import Inbox
 from mail.mailbox_state import MailboxState
 from mail.mailbox_store import StoredMailboxState
 from mail.outbound import DrainReport, EmailOutbox
+from mail.reader_pool import Reader
 from mail.smtp import SmtpConfig, SmtpSender
 from store.database import Database
 from store.leader import LeaderLock, lead
@@ -66,6 +67,7 @@ class MailFront:
         time: TimeSource,
         state: MailboxState | None = None,
         after_receive: Callable[[], None] | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self._db, self._config = db, config
         self._after_receive = after_receive
@@ -77,7 +79,9 @@ class MailFront:
             max_message_bytes=(
                 config.imap.max_message_bytes if config.imap else DEFAULT_MAX_MESSAGE_BYTES
             ),
+            reader=reader,
         )
+        self._reader = reader
         self._sender = SmtpSender(config.smtp)
         self.outbox = EmailOutbox(db, self._sender, env=env, identity=config.identity, time=time)
         self._state = state or StoredMailboxState(db)
@@ -107,6 +111,8 @@ class MailFront:
                 group.create_task(self._send(stop))
         finally:
             await self._sender.close()
+            if self._reader is not None:
+                await self._reader.close()
 
     async def _listen(self, imap: ImapConfig, lock: LeaderLock, stop: asyncio.Event) -> None:
         async def handle(message: Fetched) -> None:

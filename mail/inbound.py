@@ -2,11 +2,13 @@
 each message in its own transaction. Nothing is dropped silently: what cannot be recorded with
 confidence waits in the review queue with its reasons (status ``review``)."""
 
+import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, replace
-from email import message_from_bytes, policy
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import parseaddr
 
 from sqlalchemy.exc import IntegrityError
@@ -24,14 +26,18 @@ from mail import bounces
 from mail.compose import Identity
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
 from mail.matching import Match, match_message
+from mail.message_keys import MessageKey, content_hash, content_of, message_key
+from mail.reader_pool import InlineReader, Reader, ReadFailed
 from mail.reading import Reading, read_reply
+from mail.reading.nesting import too_deep
 from store import queries
 from store.database import Database
 from store.tables import ContactRow, InboundMessageRow
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3  # then the message is quarantined with its error and the loop goes on
+MAX_ATTEMPTS = 3  # then the message is held with its error and the loop goes on
+_HASH_IN_THREAD = 1024 * 1024  # past this size the bytes are hashed off the event loop
 
 
 @dataclass(frozen=True)
@@ -49,9 +55,12 @@ class Inbox:
         time: TimeSource,
         authserv_id: str | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        reader: Reader | None = None,
     ) -> None:
         self._db, self._identity, self._time, self._authserv_id = db, identity, time, authserv_id
         self._max_message_bytes = max_message_bytes
+        # The service reads in a process pool (`mail.reader_pool`); tests and the CLI inline.
+        self._reader = reader or InlineReader()
 
     async def receive(
         self, raw: bytes, *, size: int | None = None, header_only: bool = False
@@ -69,63 +78,124 @@ class Inbox:
     async def store(
         self, raw: bytes, *, size: int | None = None, header_only: bool = False
     ) -> tuple[int, bool]:
-        """Keep the bytes, idempotent on Message-ID (or the bytes' hash when there is none)."""
-        message_id = _message_id(raw)
-        key = message_id or f"sha256:{hashlib.sha256(raw).hexdigest()}"
+        """Keep the bytes, idempotent on the Message-ID and the content (`mail.message_keys`).
+
+        The same message fetched or delivered again is not stored twice. Another message that
+        reuses a Message-ID already seen is stored too, marked ``reused_message_id``: it is
+        read, but held for a person and never recorded as an answer.
+        """
+        key = (
+            await asyncio.to_thread(message_key, raw)
+            if len(raw) > _HASH_IN_THREAD
+            else (message_key(raw))
+        )
         try:
             async with self._db.transaction() as session:
-                existing = await _by_key(session, key)
+                existing, reused = await _earlier(session, key, raw)
                 if existing is not None:
                     assert existing.id is not None
                     return existing.id, False
                 row = InboundMessageRow(
-                    dedupe_key=key,
-                    message_id=message_id,
+                    dedupe_key=key.dedupe_key,
+                    message_id=key.message_id,
                     raw=raw,
                     size=len(raw) if size is None else size,
                     header_only=header_only,
                     received_at=self._time.now(),
+                    reason="reused_message_id" if reused else None,
                 )
                 session.add(row)
                 await session.flush()
                 assert row.id is not None
-                return row.id, True
+            if reused:
+                log.warning(
+                    "inbound message reuses a Message-ID with other content: held",
+                    extra={"inbound": row.id, "message_id": (key.message_id or "")[:200]},
+                )
+            return row.id, True
         except IntegrityError:  # another instance stored the same message a moment ago
             async with self._db.session() as session:
-                found = await _by_key(session, key)
+                found = await _by_key(session, key.dedupe_key)
                 assert found is not None and found.id is not None
                 return found.id, False
 
     async def process(self, inbound_id: int) -> Outcome | None:
         """Read and record one stored message; an unexpected failure is counted on the message
-        and, at the third, the message is quarantined (a human looks at it, nothing is lost)."""
+        and, at the third, the message is held with its error (a person decides, nothing is lost).
+
+        Three steps, so that no transaction stays open while the reader works (seconds, for a
+        heavy message) and the event loop never waits on the reader: a short session loads what
+        the reader needs, the reader reads (`Reader`: a process pool in the service), then one
+        transaction locks the row, checks nobody decided it meanwhile, and decides.
+        """
         try:
-            async with self._db.transaction() as session:
-                row = await session.get(InboundMessageRow, inbound_id, with_for_update=True)
-                if row is None or row.status != "stored":
-                    return None
-                outcome = await _Processing(
-                    session, row, self._identity, self._time, self._authserv_id
-                ).run(limit=self._max_message_bytes)
-                row.status, row.reason, row.processed_at = (
-                    outcome.status,
-                    outcome.reason,
-                    self._time.now(),
-                )
-                session.add(row)
-                if outcome.status == "review":  # before the PPT and the ST on Slack as well
-                    await review.queue_review(session, row, at=self._time.now())
-                facts = {"consultation": row.consultation_id, "country": row.country}
-            log.info(
-                "inbound message processed",
-                extra={"inbound": inbound_id, "status": outcome.status, "reason": outcome.reason}
-                | {k: v for k, v in facts.items() if v is not None},
-            )
-            return outcome
-        except Exception as exc:  # noqa: BLE001 — the shunt: record, quarantine at the third, go on
+            prepared = await self._prepare(inbound_id)
+            if prepared is None:
+                return None
+            reading, held = await self._read(prepared)
+            return await self._decide(inbound_id, reading, held)
+        except Exception as exc:  # noqa: BLE001 — the shunt: record, hold at the third, go on
             log.exception("inbound message %s failed", inbound_id)
             await self._count_failure(inbound_id, exc)
             return None
+
+    async def _prepare(self, inbound_id: int) -> "_Prepared | None":
+        async with self._db.session() as session:
+            row = await session.get(InboundMessageRow, inbound_id)
+            if row is None or row.status != "stored":
+                return None
+            if row.header_only:  # nothing to read but the header: decided without the reader
+                return _Prepared(row.raw, [], read=False, held=None)
+            if too_deep(row.raw):  # nobody may parse it: Python's parser would recurse too far
+                return _Prepared(row.raw, [], read=False, held="too_complex")
+            processing = self._processing(session, row)
+            paragraphs = await processing.paragraphs()
+            held = "reused_message_id" if row.reason == "reused_message_id" else None
+            return _Prepared(row.raw, paragraphs, read=True, held=held)
+
+    async def _read(self, prepared: "_Prepared") -> tuple[Reading | None, str | None]:
+        if not prepared.read:
+            return None, prepared.held
+        try:
+            reading = await self._reader.read(prepared.raw, prepared.paragraphs)
+        except ReadFailed as failed:
+            return None, failed.reason
+        return _substantive(reading), prepared.held
+
+    async def _decide(
+        self, inbound_id: int, reading: Reading | None, held: str | None
+    ) -> Outcome | None:
+        async with self._db.transaction() as session:
+            row = await session.get(InboundMessageRow, inbound_id, with_for_update=True)
+            if row is None or row.status != "stored":
+                return None  # decided meanwhile (another instance, a person)
+            processing = self._processing(session, row, reading)
+            if held is not None:
+                outcome = await processing.hold(held, reading)
+            else:
+                outcome = await processing.run(limit=self._max_message_bytes)
+            row.status, row.reason, row.processed_at = (
+                outcome.status,
+                outcome.reason,
+                self._time.now(),
+            )
+            session.add(row)
+            if outcome.status == "review":  # before the PPT and the ST on Slack as well
+                await review.queue_review(session, row, at=self._time.now())
+            facts = {"consultation": row.consultation_id, "country": row.country}
+        log.info(
+            "inbound message processed",
+            extra={"inbound": inbound_id, "status": outcome.status, "reason": outcome.reason}
+            | {k: v for k, v in facts.items() if v is not None},
+        )
+        return outcome
+
+    def _processing(
+        self, session: AsyncSession, row: InboundMessageRow, reading: Reading | None = None
+    ) -> "_Processing":
+        return _Processing(
+            session, row, self._identity, self._time, self._authserv_id, reading=reading
+        )
 
     async def process_stored(self) -> int:
         """Pick up messages stored but not processed (a restart mid-batch, earlier failures)."""
@@ -144,9 +214,29 @@ class Inbox:
                 return
             row.attempts += 1
             row.error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= MAX_ATTEMPTS:
-                row.status, row.reason = "quarantine", "processing_failed"
             session.add(row)
+            if row.attempts < MAX_ATTEMPTS or row.status != "stored":
+                return
+            # A held reply like any other: on the boards, in the digest, before the PPT and
+            # the ST. Tied to its consultation if its header says which; if even that fails,
+            # it waits unlinked (the error is on the row for whoever looks).
+            try:
+                async with session.begin_nested():
+                    await self._processing(session, row).hold("processing_failed")
+            except Exception:  # noqa: BLE001 — the message is held whatever its header holds
+                log.exception("inbound message %s: its header cannot be read", inbound_id)
+            row.status, row.reason, row.processed_at = (
+                "review",
+                "processing_failed",
+                self._time.now(),
+            )
+            session.add(row)
+            await review.queue_review(session, row, at=self._time.now())
+            log.error(
+                "inbound message held after %d failed tries",
+                row.attempts,
+                extra={"inbound": inbound_id, "status": "review", "reason": "processing_failed"},
+            )
 
 
 class _Processing:
@@ -159,11 +249,14 @@ class _Processing:
         identity: Identity,
         time: TimeSource,
         authserv_id: str | None,
+        *,
+        reading: Reading | None = None,
     ) -> None:
         self.session, self.row, self.identity = session, row, identity
         self.now = time.now()
         self.authserv_id = authserv_id
         self.message = _parse(row.raw)
+        self.reading = reading  # read beforehand, outside the transaction (`Inbox.process`)
 
     async def run(self, *, limit: int) -> Outcome:
         sender = parseaddr(str(self.message.get("From", "")))[1].strip().lower()
@@ -180,7 +273,7 @@ class _Processing:
         )
         contact = await queries.contact_by_email(self.session, sender) if sender else None
         match = await self._complete(matching.match, contact)
-        reading = read_reply(self.row.raw, await self._paragraphs(match, contact))
+        reading = self.reading or read_reply(self.row.raw, await self._paragraphs(match, contact))
         if matching.match is not None and matching.match.via in ("token", "references"):
             reading = _linked(reading)
         self.row.reading = _reading_record(reading)
@@ -204,6 +297,43 @@ class _Processing:
         if not await self._speaks_for(contact, match.country):
             return await self._refuse("unverified_sender", reading)
         return await self._record(match, contact, reading)
+
+    async def paragraphs(self) -> list[str]:
+        """The text of the version this message answers, as the reader needs it."""
+        sender = parseaddr(str(self.message.get("From", "")))[1].strip().lower()
+        matching = match_message(
+            self.message,
+            local=self.identity.reply_local,
+            domain=self.identity.domain,
+            secrets=self.identity.secrets,
+        )
+        contact = await queries.contact_by_email(self.session, sender) if sender else None
+        match = await self._complete(matching.match, contact)
+        return await self._paragraphs(match, contact)
+
+    async def hold(self, reason: str, reading: Reading | None = None) -> Outcome:
+        """Held for a person whatever it says (a reused Message-ID, unreadable, a failure):
+        tied to its consultation when its header says which, and the PPT told."""
+        self.row.sender = parseaddr(str(self.message.get("From", "")))[1].strip().lower() or None
+        if reading is not None:
+            self.row.reading = _reading_record(reading)
+        matching = match_message(
+            self.message,
+            local=self.identity.reply_local,
+            domain=self.identity.domain,
+            secrets=self.identity.secrets,
+        )
+        contact = await queries.contact_by_email(self.session, self.row.sender or "")
+        match = None if matching.problem else await self._complete(matching.match, contact)
+        known = match and await queries.consultation(self.session, match.consultation_id)
+        if match is not None and known is not None:
+            self.row.consultation_id, self.row.version, self.row.country = (
+                match.consultation_id,
+                match.version,
+                match.country,
+            )
+            await self._flag(match, reason)
+        return Outcome("review", reason)
 
     async def _too_large(self, limit: int) -> Outcome:
         """Over the size limit: nothing to read but the header. The PPT is told when it answers
@@ -398,8 +528,9 @@ class _Processing:
 
     async def _refuse(self, reason: str, reading: Reading) -> Outcome:
         """Review, and tell the sender once a day per reason why it did not count (never a bounce
-        or an auto-reply: those never reach here)."""
-        await self._tell_sender(reason, reading.language)
+        or an automatic message: RFC 3834 §2, and a gateway's auto-reply loop)."""
+        if not _automatic(self.message):
+            await self._tell_sender(reason, reading.language)
         return Outcome("review", reason)
 
     async def _tell_sender(self, reason: str, language: str, **details: object) -> None:
@@ -457,6 +588,29 @@ def _linked(reading: Reading) -> Reading:
     return replace(reading, kind=kind, review_reasons=reasons, needs_review=bool(reasons))
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What the reader needs, loaded before it reads (outside any transaction)."""
+
+    raw: bytes
+    paragraphs: list[str]
+    read: bool  # False: decided without reading (header only, too complex)
+    held: str | None  # held for a person whatever it says, and why
+
+
+def _substantive(reading: Reading) -> Reading:
+    """Automatic-reply headers (RFC 3834 ``Auto-Submitted``, ``X-Autoreply``, ``Precedence``)
+    never drop a message whose words state a position, a change or a request: some ministry
+    gateways stamp them on every message. Such a message is a reply, held for a person."""
+    if reading.kind != "auto_reply":
+        return reading
+    says = reading.position or reading.amendments or reading.extension_requested
+    if not (says or reading.needs_review):
+        return reading
+    reasons = tuple(dict.fromkeys((*reading.review_reasons, "auto_reply_with_position")))
+    return replace(reading, kind="reply", needs_review=True, review_reasons=reasons)
+
+
 def _automatic(message: EmailMessage) -> bool:
     """Sent by a machine, judging by the header alone (RFC 3834, RFC 3464): never answered."""
     auto = str(message.get("Auto-Submitted", "no")).strip().lower()
@@ -473,18 +627,33 @@ def _megabytes(size: int) -> str:
 
 
 def _parse(raw: bytes) -> EmailMessage:
-    message = message_from_bytes(raw, policy=policy.default)
+    """The header alone: every decision here reads headers, and the body is the reader's (in
+    its own process). Parsing a 20 MB body on the event loop would stall it, and a body nested
+    too deep would raise RecursionError."""
+    message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
     assert isinstance(message, EmailMessage)
     return message
 
 
-def _message_id(raw: bytes) -> str | None:
-    try:
-        value = _parse(raw).get("Message-ID")
-    except Exception:  # noqa: BLE001 — a header too broken to read is simply absent
-        return None
-    text = str(value or "").strip()
-    return text[:500] or None
+async def _earlier(
+    session: AsyncSession, key: MessageKey, raw: bytes
+) -> tuple[InboundMessageRow | None, bool]:
+    """The stored row that is this very message, if any; else whether its Message-ID was seen
+    on another message. Rows stored before content keys (key = the Message-ID cut at 500, or
+    ``sha256:`` of the whole bytes) are compared by hashing their bytes."""
+    if key.message_id is None:
+        legacy = f"sha256:{hashlib.sha256(raw).hexdigest()}"
+        same = await _by_key(session, key.dedupe_key) or await _by_key(session, legacy)
+        return same, False
+    query = select(InboundMessageRow).where(
+        col(InboundMessageRow.dedupe_key).startswith(key.id_prefix, autoescape=True)
+        | (col(InboundMessageRow.dedupe_key) == key.message_id[:500])
+    )
+    rows = list((await session.exec(query)).all())
+    for row in rows:
+        if (content_of(row.dedupe_key) or content_hash(row.raw)) == key.content:
+            return row, False
+    return None, bool(rows)
 
 
 async def _by_key(session: AsyncSession, key: str) -> InboundMessageRow | None:

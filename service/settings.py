@@ -62,6 +62,11 @@ class MailSettings(BaseModel):
     secrets: list[SecretStr] = Field(default_factory=list)
     authserv_id: str | None = None  # our own MTA's Authentication-Results stamp
     send_interval: float = 10.0  # seconds between outbox checks when nothing wakes the sender
+    # Replies are read in worker processes, each bounded: past the time the worker is killed,
+    # past the memory an allocation fails; either way the reply is held for a person.
+    read_workers: int = Field(default=1, ge=1, le=8)
+    read_timeout_seconds: float = Field(default=120.0, gt=0)
+    read_memory_mb: int = Field(default=2048, ge=256)
 
 
 class HttpSettings(BaseModel):

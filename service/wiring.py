@@ -14,6 +14,7 @@ from consultation.timesource import TimeSource
 from mail.compose import Identity
 from mail.front import MailFront, MailFrontConfig
 from mail.imap import ImapConfig
+from mail.reader_pool import PoolBounds, PooledReader
 from mail.smtp import SmtpConfig
 from service.settings import Settings
 from store.database import Database
@@ -134,4 +135,11 @@ def mail_front(
         interval=settings.mail.send_interval,
         leader_retry=settings.imap.leader_retry_seconds,
     )
-    return MailFront(db, config, env=env, time=time, after_receive=after_receive)
+    reader = PooledReader(
+        PoolBounds(
+            workers=settings.mail.read_workers,
+            timeout_seconds=settings.mail.read_timeout_seconds,
+            memory_mb=settings.mail.read_memory_mb,
+        )
+    )
+    return MailFront(db, config, env=env, time=time, after_receive=after_receive, reader=reader)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
 from typing import Literal
 
-from mail.reading import body, kind, language, mime, position
+from mail.reading import body, kind, language, mime, nesting, position
 from mail.reading.amendments import Amendment, AmendmentReading, read_amendments
 from mail.reading.html_text import CELL_SEP, html_to_text
 from mail.reading.normal import accepted, has_markup
@@ -62,6 +62,8 @@ def to_label(reading: Reading) -> dict[str, object]:
 
 def read_reply(raw: bytes, paragraphs: Sequence[str]) -> Reading:
     """Read a raw RFC 5322 message answering a draft made of ``paragraphs``."""
+    if nesting.too_deep(raw):  # the email parser would recurse past Python's limit
+        return _unreadable("too_complex")
     try:
         return _read(raw, list(paragraphs))
     except RecursionError:  # pragma: no cover - the parsers are iterative; a last guard
@@ -88,6 +90,11 @@ def _read(raw: bytes, paragraphs: list[str]) -> Reading:
     verdict = kind.classify(
         parts, own.text or kind.notice_text(parts), substantive=substantive, quoted=own.quote_found
     )
+    if verdict.kind == "auto_reply" and substantive:
+        # RFC 3834 headers say a machine answered, yet the words state a position: some
+        # ministry gateways stamp every outgoing message. Keep what it says, for a person.
+        reply = _reply(verdict, own, lang, stance, found)
+        return replace(reply, kind="auto_reply", auto_reply_until=verdict.until)
     if verdict.kind != "reply":
         return _notice(verdict, parts, own, fallback)
     return _reply(verdict, own, lang, stance, found)
@@ -185,5 +192,5 @@ def _notice(
     )
 
 
-def _unreadable(reason: str) -> Reading:  # pragma: no cover - see read_reply
+def _unreadable(reason: str) -> Reading:
     return Reading("other", None, False, (), "es", 0.05, True, (reason,), "", None, ())

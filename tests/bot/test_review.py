@@ -22,7 +22,7 @@ async def waiting_reply(db: Database, time: ManualTime, cid: str, country: str, 
             raw=b"From: fp@example\r\n\r\nDe acuerdo, salvo el parrafo 2.",
             received_at=time.now(),
             status="review",
-            reason="low_confidence",
+            reason="ambiguous_phrase",
             consultation_id=cid,
             version=1,
             country=country,
@@ -31,7 +31,7 @@ async def waiting_reply(db: Database, time: ManualTime, cid: str, country: str, 
                 "position": "amend",
                 "amendments": [{"action": "replace", "paragraph": 2, "proposed": "En diez días."}],
                 "extension_requested": False,
-                "review_reasons": ["low_confidence"],
+                "review_reasons": ["ambiguous_phrase"],
                 "own_text": "De acuerdo, salvo el párrafo 2, que debería decir «En diez días».",
             },
         )
@@ -60,7 +60,7 @@ async def test_confirm_records_the_reading_once_and_says_who(
     assert set(posted) == {PPT, ST}
     dm = posted[PPT]
     assert dm.args["text"] == (
-        "Una respuesta de focal@gt.example (GT) sobre CRM-2026-001 v1 necesita revisión: low_confidence."
+        "Una respuesta de focal@gt.example (GT) sobre CRM-2026-001 v1 necesita revisión: frase ambigua."
     )
     assert set(buttons(dm)) == {"review_confirm", "review_correct", "review_reject"}
 
