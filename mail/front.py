@@ -104,6 +104,8 @@ class MailFront:
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set; what is in flight then is finished, not abandoned."""
         try:
+            if self._reader is not None:
+                await self._reader.start()
             await self.inbox.process_stored()
             async with asyncio.TaskGroup() as group:
                 if self._config.imap is not None and self._lock is not None:

@@ -32,6 +32,8 @@ class ReadFailed(Exception):
 
 
 class Reader(Protocol):
+    async def start(self) -> None: ...
+
     async def read(self, raw: bytes, paragraphs: Sequence[str]) -> Reading: ...
 
     async def close(self) -> None: ...
@@ -39,6 +41,9 @@ class Reader(Protocol):
 
 class InlineReader:
     """Reads on the calling thread: for tests and the CLI, where nothing else waits."""
+
+    async def start(self) -> None:
+        return None
 
     async def read(self, raw: bytes, paragraphs: Sequence[str]) -> Reading:
         return read_reply(raw, list(paragraphs))
@@ -61,9 +66,13 @@ class PooledReader:
     def __init__(self, bounds: PoolBounds) -> None:
         self._bounds = bounds
         self._pool: ProcessPoolExecutor | None = None
+        self._starting = asyncio.Lock()  # two first reads at once start one pool
+
+    async def start(self) -> None:
+        await self._started()
 
     async def read(self, raw: bytes, paragraphs: Sequence[str]) -> Reading:
-        pool = self._current()
+        pool = await self._started()
         future = asyncio.get_running_loop().run_in_executor(pool, read_reply, raw, list(paragraphs))
         try:
             return await asyncio.wait_for(future, self._bounds.timeout_seconds)
@@ -84,15 +93,27 @@ class PooledReader:
         if self._pool is not None:
             self._replace(self._pool)
 
-    def _current(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._bounds.workers,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=limit_memory,
-                initargs=(self._bounds.memory_mb,),
-            )
-        return self._pool
+    async def _started(self) -> ProcessPoolExecutor:
+        """The pool, its workers started and the reader loaded in them, untimed: a message's
+        time limit is spent reading it, not starting an interpreter and importing lxml (also
+        for the first message after a pool was replaced)."""
+        async with self._starting:
+            if self._pool is None:
+                self._pool = await self._new_pool()
+            return self._pool
+
+    async def _new_pool(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=self._bounds.workers,
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=limit_memory,
+            initargs=(self._bounds.memory_mb,),
+        )
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(pool, _ready) for _ in range(self._bounds.workers))
+        )
+        return pool
 
     def _replace(self, pool: ProcessPoolExecutor) -> None:
         """Kill the workers (a worker stuck in C code ignores anything gentler) and forget the
@@ -104,6 +125,10 @@ class PooledReader:
         pool.shutdown(wait=False, cancel_futures=True)
         if self._pool is pool:
             self._pool = None
+
+
+def _ready() -> None:
+    """Run in a worker by ``start``: the reader's modules are imported by unpickling this."""
 
 
 def limit_memory(megabytes: int) -> None:
