@@ -15,7 +15,7 @@ from bot.blocks import Block, button, section
 from bot.context import BotContext
 from bot.people import Person
 from bot.texts import Phrasebook, escape
-from consultation import review
+from consultation import held, review
 from consultation.answers import ProposedChange
 from consultation.errors import NotFound
 from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role
@@ -38,7 +38,8 @@ async def review_message(
     if inbound is None:
         raise NotFound(f"inbound message {row.payload['inbound_id']} is gone")
     reading = inbound.reading or {}
-    reasons = ", ".join(reading.get("review_reasons") or [inbound.reason or "?"])
+    codes = ",".join(reading.get("review_reasons") or [inbound.reason or ""])
+    reasons = held.describe(codes, language)  # words, never a code
     intro = book.review_intro(
         sender=escape(inbound.sender or "?"),
         country=inbound.country or "",

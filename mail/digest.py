@@ -8,6 +8,7 @@ from typing import Any
 import arrow
 from jinja2 import Environment
 
+from consultation import held
 from consultation.deadlines import render_deadline
 from consultation.vocabulary import Language
 
@@ -176,7 +177,7 @@ def _reasons(codes: str, language: Language) -> str:
     """Machine-readable reasons (``mixed_signals,question``) as words in ``language``."""
     index = 0 if language is Language.ES else 1
     words = [
-        _REASONS[code][index] if code in _REASONS else code.replace("_", " ")
+        _REASONS[code][index] if code in _REASONS else held.describe(code, language)
         for code in codes.split(",")
         if code
     ]
