@@ -108,6 +108,47 @@ _SENTENCES: dict[str, tuple[str, str]] = {
         "the amendments do not apply to the text",
     ),
     "ambiguous_phrase": ("usa una frase ambigua", "its wording is ambiguous"),
+    "low_confidence": ("la lectura automática no es segura", "the automatic reading is unsure"),
+    "ambiguous_paragraph": ("no está claro a qué párrafo se refiere", "the paragraph is unclear"),
+    "amendment_not_applicable": (
+        "una enmienda no se puede aplicar al texto",
+        "an amendment does not apply to the text",
+    ),
+    "amendment_paragraph_unknown": (
+        "una enmienda cita un párrafo que no existe",
+        "an amendment names a paragraph that does not exist",
+    ),
+    "amendment_text_missing": (
+        "una enmienda no trae el texto propuesto",
+        "an amendment lacks its proposed text",
+    ),
+    "attachment_not_read": ("un adjunto no se leyó", "an attachment was not read"),
+    "attachment_unmatched": (
+        "un adjunto no coincide con el texto de la consulta",
+        "an attachment does not match the consultation's text",
+    ),
+    "attachment_unreadable": ("un adjunto no se puede leer", "an attachment cannot be read"),
+    "auto_reply_with_position": (
+        "parece una respuesta automática pero expresa una posición",
+        "it looks automatic but states a position",
+    ),
+    "conflicting_amendments": (
+        "propone enmiendas contradictorias",
+        "it proposes conflicting amendments",
+    ),
+    "instruction_not_understood": (
+        "una instrucción de cambio no se entendió",
+        "a change instruction was not understood",
+    ),
+    "message_too_deep": ("el mensaje está anidado en exceso", "the message is nested too deeply"),
+    "position_from_subject": (
+        "la posición solo figura en el asunto",
+        "the position appears only in the subject",
+    ),
+    "unrelated_thread": (
+        "parece pertenecer a otra conversación",
+        "it seems to belong to another conversation",
+    ),
     "processing_failed": (
         "el servicio no pudo leerlo",
         "the service could not read it",
