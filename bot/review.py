@@ -15,7 +15,7 @@ from bot.blocks import Block, button, section
 from bot.context import BotContext
 from bot.people import Person
 from bot.texts import Phrasebook, escape
-from consultation import review
+from consultation import held, review
 from consultation.answers import ProposedChange
 from consultation.errors import NotFound
 from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role
@@ -41,8 +41,7 @@ async def review_message(
     # Why it is held: the reader's doubts, and the hold's own reason when it is another (a
     # reused Message-ID, a message too complex or too slow to read, a failure).
     codes = [*(reading.get("review_reasons") or []), *(inbound.reason or "").split(",")]
-    codes = [c for c in dict.fromkeys(codes) if c]
-    reasons = "; ".join(book.review_reason(code=c) for c in codes) or "?"
+    reasons = held.describe(",".join(codes), language)  # words, never a code
     intro = book.review_intro(
         sender=escape(inbound.sender or "?"),
         country=inbound.country or "",

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from consultation import held
 from consultation.deadlines import render_deadline
 from consultation.texts import Text
 from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
@@ -95,7 +96,13 @@ async def compose(
         version=number,
         country=code,
         domain=identity.domain,
-        nonce=f"o{row.id}",
+        nonce=tokens.signed_nonce(
+            consultation_id=consultation.id,
+            version=number,
+            country=code,
+            row_id=row.id or 0,
+            secret=identity.secrets[0],
+        ),
     )
     if country is not None:
         token = tokens.make_token(
@@ -150,6 +157,7 @@ def _notice(
         "redline_html": "",
         "version": 0,
         "previous_version": 0,
+        "reason_text": held.describe(str(row.payload.get("reason") or ""), language),
     }
     message = (
         digest_message(
@@ -222,6 +230,7 @@ async def _context(
             key=lambda pair: _collation(pair[0]),
         ),
         "reason": payload.get("reason", ""),
+        "reason_text": held.describe(str(payload.get("reason") or ""), language),
         "contact": payload.get("contact", ""),
         "address": payload.get("address", ""),
         "failed_kind": payload.get("failed_kind", ""),

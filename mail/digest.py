@@ -8,6 +8,7 @@ from typing import Any
 import arrow
 from jinja2 import Environment
 
+from consultation import held
 from consultation.deadlines import render_deadline
 from consultation.vocabulary import Language
 
@@ -153,59 +154,6 @@ def _collation(name: str) -> str:
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
-# The commonest reasons a message waits for a person; any other code is shown as it is.
-_REASONS: dict[str, tuple[str, str]] = {
-    "mixed_signals": ("señales contradictorias", "mixed signals"),
-    "unknown_sender": ("remitente no registrado", "sender not in the roster"),
-    "no_position": ("sin posición", "no position"),
-    "no_position_found": ("no se encontró una posición", "no position found"),
-    "question": ("hace una pregunta", "asks a question"),
-    "reservation": ("expresa una reserva", "states a reservation"),
-    "relayed_answer": ("respuesta reenviada", "relayed answer"),
-    "empty_body": ("mensaje vacío", "empty message"),
-    "dmarc_fail": ("falla DMARC", "fails DMARC"),
-    "unlinked_message": ("sin consulta asociada", "not tied to a consultation"),
-    "amendments_not_found": ("enmiendas no encontradas", "amendments not found"),
-    "amendments_not_applied": ("enmiendas no aplicables", "amendments do not apply"),
-    "ambiguous_phrase": ("frase ambigua", "ambiguous wording"),
-    "bounced": ("rebotó", "bounced"),
-    "reused_message_id": (
-        "reutiliza el identificador de otro mensaje ya recibido, con otro contenido",
-        "it reuses the Message-ID of another message already received, with different content",
-    ),
-    "auto_reply_with_position": (
-        "lleva encabezados de respuesta automática pero expresa una posición",
-        "it carries automatic-reply headers but states a position",
-    ),
-    "processing_failed": (
-        "el servicio no pudo procesarlo tras tres intentos",
-        "the service could not process it after three tries",
-    ),
-    "too_complex": (
-        "su estructura es demasiado compleja para leerla",
-        "its structure is too complex to read",
-    ),
-    "read_timeout": (
-        "no se pudo leer a tiempo",
-        "it could not be read in time",
-    ),
-    "read_memory": (
-        "leerlo requería más memoria de la permitida",
-        "reading it needed more memory than allowed",
-    ),
-    "read_failed": (
-        "el lector falló al leerlo",
-        "the reader failed while reading it",
-    ),
-}
-
-
 def _reasons(codes: str, language: Language) -> str:
     """Machine-readable reasons (``mixed_signals,question``) as words in ``language``."""
-    index = 0 if language is Language.ES else 1
-    words = [
-        _REASONS[code][index] if code in _REASONS else code.replace("_", " ")
-        for code in codes.split(",")
-        if code
-    ]
-    return ", ".join(words)
+    return held.describe(codes, language)

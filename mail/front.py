@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from jinja2 import Environment
 
 from consultation.timesource import TimeSource
+from mail.authentication import AuthenticationConfig
 from mail.compose import Identity
 from mail.imap import Fetched, ImapConfig, ImapListener
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
@@ -53,6 +54,7 @@ class MailFrontConfig:
     smtp: SmtpConfig
     identity: Identity
     authserv_id: str | None = None
+    authentication: AuthenticationConfig | None = None  # when given, authserv_id is not read
     interval: float = 10.0  # seconds between outbox checks when nothing wakes the sender
     leader_retry: float = 15.0  # seconds between tries for the listener's lock, and its checks
 
@@ -76,6 +78,7 @@ class MailFront:
             identity=config.identity,
             time=time,
             authserv_id=config.authserv_id,
+            authentication=config.authentication,
             max_message_bytes=(
                 config.imap.max_message_bytes if config.imap else DEFAULT_MAX_MESSAGE_BYTES
             ),

@@ -1,6 +1,25 @@
 """Inbound mail: stored raw before anything reads it, then matched, trusted, read and recorded,
 each message in its own transaction. Nothing is dropped silently: what cannot be recorded with
-confidence waits in the review queue with its reasons (status ``review``)."""
+confidence waits in the review queue with its reasons (status ``review``).
+
+Trust (issue #13). An answer counts only when all of these hold, else it is held with a reason
+(``consultation.held`` has the words):
+
+1. the From header names exactly one mailbox, read strictly (``mail.sender``);
+2. the message proves it answers our mail to a country: a signed reply token, or a reference to
+   one of our Message-IDs whose nonce carries a tag we verify (``mail.matching``); a subject tag
+   or an unsigned Message-ID is only a hint of which consultation it concerns;
+3. the sender is a registered, active focal point (or Troika seat) of the country the proof
+   names;
+4. when authentication is configured, the From domain is authenticated (``mail.authentication``).
+   When it is not ("no authentication available"), 1–3 decide alone: the service then trusts
+   the secrecy of the token and of our Message-IDs, which only that country's focal points got.
+
+We never write to someone we cannot trust to be who they say (no backscatter): a rejection goes
+only to a registered address whose message passed authentication (or, without authentication,
+carried a proof naming that address's country), at most once a day, and never quotes the
+message. Out-of-office notes reach the board on the same condition.
+"""
 
 import asyncio
 import hashlib
@@ -23,13 +42,15 @@ from consultation.texts import Text
 from consultation.timesource import TimeSource
 from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role, State
 from mail import bounces
+from mail.authentication import AuthenticationConfig, Verdict, verify
 from mail.compose import Identity
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
-from mail.matching import Match, match_message
+from mail.matching import Match, Matching, match_message
 from mail.message_keys import MessageKey, content_hash, content_of, message_key
 from mail.reader_pool import InlineReader, Reader, ReadFailed
 from mail.reading import Reading, read_reply
 from mail.reading.nesting import too_deep
+from mail.sender import Sender, header_values, read_sender
 from store import queries
 from store.database import Database
 from store.tables import ContactRow, InboundMessageRow
@@ -54,10 +75,13 @@ class Inbox:
         identity: Identity,
         time: TimeSource,
         authserv_id: str | None = None,
+        authentication: AuthenticationConfig | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         reader: Reader | None = None,
     ) -> None:
-        self._db, self._identity, self._time, self._authserv_id = db, identity, time, authserv_id
+        self._db, self._identity, self._time = db, identity, time
+        # ``authserv_id`` alone is the older way to say AuthenticationConfig(authserv_id=…).
+        self._authentication = authentication or AuthenticationConfig(authserv_id=authserv_id)
         self._max_message_bytes = max_message_bytes
         # The service reads in a process pool (`mail.reader_pool`); tests and the CLI inline.
         self._reader = reader or InlineReader()
@@ -194,7 +218,7 @@ class Inbox:
         self, session: AsyncSession, row: InboundMessageRow, reading: Reading | None = None
     ) -> "_Processing":
         return _Processing(
-            session, row, self._identity, self._time, self._authserv_id, reading=reading
+            session, row, self._identity, self._time, self._authentication, reading=reading
         )
 
     async def process_stored(self) -> int:
@@ -248,119 +272,159 @@ class _Processing:
         row: InboundMessageRow,
         identity: Identity,
         time: TimeSource,
-        authserv_id: str | None,
+        authentication: AuthenticationConfig,
         *,
         reading: Reading | None = None,
     ) -> None:
         self.session, self.row, self.identity = session, row, identity
         self.now = time.now()
-        self.authserv_id = authserv_id
+        self.authentication = authentication
         self.message = _parse(row.raw)
         self.reading = reading  # read beforehand, outside the transaction (`Inbox.process`)
 
     async def run(self, *, limit: int) -> Outcome:
-        sender = parseaddr(str(self.message.get("From", "")))[1].strip().lower()
-        self.row.sender = sender or None
-        if sender and self._ours(sender):
+        sender = read_sender(self.message)
+        self.row.sender = sender.shown
+        if sender.address and self._ours(sender.address):
             return Outcome("dropped", "loop")  # our own mail coming back: never answer it
         if self.row.header_only:
-            return await self._too_large(limit)
-        matching = match_message(
-            self.message,
-            local=self.identity.reply_local,
-            domain=self.identity.domain,
-            secrets=self.identity.secrets,
-        )
-        contact = await queries.contact_by_email(self.session, sender) if sender else None
+            return await self._too_large(limit, sender)
+        matching = self._match()
+        contact = await self._contact(sender)
         match = await self._complete(matching.match, contact)
         reading = self.reading or read_reply(self.row.raw, await self._paragraphs(match, contact))
-        if matching.match is not None and matching.match.via in ("token", "references"):
+        if match is not None and match.proven:
             reading = _linked(reading)
         self.row.reading = _reading_record(reading)
         if reading.kind == "bounce":
             return await self._bounce(reading)
+        verdict = await self._authenticate(sender)
+        self.row.reading = self.row.reading | {"authentication": verdict.detail or "pass"}
+        trusted = await self._trusted(contact, match, verdict)
         if reading.kind == "auto_reply":
-            return await self._out_of_office(match, contact, reading)
+            return await self._out_of_office(match, contact, reading, trusted=trusted)
         if reading.kind == "other":
             return Outcome("other", "not_a_reply")
-        if not sender:
-            return Outcome("review", "no_from")
+        return await self._decide(sender, matching, match, contact, verdict, trusted, reading)
+
+    async def _decide(
+        self,
+        sender: Sender,
+        matching: Matching,
+        match: Match | None,
+        contact: ContactRow | None,
+        verdict: Verdict,
+        trusted: bool,
+        reading: Reading,
+    ) -> Outcome:
+        """The trust gates in order (see the module), then the procedure's own checks."""
+        if sender.problem is not None:  # we cannot tell who sent it: nobody to answer
+            return self._held(sender.problem.value, match)
+        answer = trusted  # only a trusted sender is ever written to
         if matching.problem:
-            return await self._refuse(matching.problem, reading)
-        if match is None or match.country is None:
-            return await self._refuse("unmatched", reading)
-        if self._dmarc_failed():
-            return Outcome("review", "dmarc_fail")
+            return await self._refuse(matching.problem, match, contact, answer=answer)
+        if match is None or not match.proven or match.country is None:
+            return await self._refuse("not_linked", match, contact, answer=answer)
+        if verdict.configured and not verdict.authenticated:
+            return await self._refuse(verdict.reason, match, contact, answer=answer)
         consultation = await queries.consultation(self.session, match.consultation_id)
         if consultation is not None and consultation.state == State.TROIKA_REVIEW.value:
-            return await self._troika(match, contact, reading)
+            return await self._troika(match, contact, reading, answer=answer)
         if not await self._speaks_for(contact, match.country):
-            return await self._refuse("unverified_sender", reading)
+            return await self._refuse(_unregistered(contact), match, contact, answer=answer)
         return await self._record(match, contact, reading)
 
     async def paragraphs(self) -> list[str]:
         """The text of the version this message answers, as the reader needs it."""
-        sender = parseaddr(str(self.message.get("From", "")))[1].strip().lower()
-        matching = match_message(
-            self.message,
-            local=self.identity.reply_local,
-            domain=self.identity.domain,
-            secrets=self.identity.secrets,
-        )
-        contact = await queries.contact_by_email(self.session, sender) if sender else None
-        match = await self._complete(matching.match, contact)
+        sender = read_sender(self.message)
+        contact = await self._contact(sender)
+        match = await self._complete(self._match().match, contact)
         return await self._paragraphs(match, contact)
 
     async def hold(self, reason: str, reading: Reading | None = None) -> Outcome:
         """Held for a person whatever it says (a reused Message-ID, unreadable, a failure):
-        tied to its consultation when its header says which, and the PPT told."""
-        self.row.sender = parseaddr(str(self.message.get("From", "")))[1].strip().lower() or None
+        tied to its consultation when its header proves which, and the PPT told."""
+        sender = read_sender(self.message)
+        self.row.sender = sender.shown
         if reading is not None:
             self.row.reading = _reading_record(reading)
-        matching = match_message(
-            self.message,
-            local=self.identity.reply_local,
-            domain=self.identity.domain,
-            secrets=self.identity.secrets,
-        )
-        contact = await queries.contact_by_email(self.session, self.row.sender or "")
+        matching = self._match()
+        contact = await self._contact(sender)
         match = None if matching.problem else await self._complete(matching.match, contact)
         known = match and await queries.consultation(self.session, match.consultation_id)
         if match is not None and known is not None:
-            self.row.consultation_id, self.row.version, self.row.country = (
-                match.consultation_id,
-                match.version,
-                match.country,
-            )
-            await self._flag(match, reason)
+            outcome = self._held(reason, match)
+            if match.proven:
+                await self._flag(match, reason)
+            return outcome
         return Outcome("review", reason)
 
-    async def _too_large(self, limit: int) -> Outcome:
-        """Over the size limit: nothing to read but the header. The PPT is told when it answers
-        a consultation; the sender is told why (once a day), unless a machine sent it."""
-        matching = match_message(
+    def _match(self) -> Matching:
+        return match_message(
             self.message,
             local=self.identity.reply_local,
             domain=self.identity.domain,
             secrets=self.identity.secrets,
         )
-        contact = await queries.contact_by_email(self.session, self.row.sender or "")
-        match = None if matching.problem else await self._complete(matching.match, contact)
+
+    async def _contact(self, sender: Sender) -> ContactRow | None:
+        if sender.address is None:
+            return None
+        return await queries.contact_by_email(self.session, sender.address)
+
+    async def _authenticate(self, sender: Sender) -> Verdict:
+        """The verdict on From's domain (blocking DKIM work runs in a thread)."""
+        if sender.address is None:
+            return Verdict(False, self.authentication.configured, "no_sender")
+        domain = sender.address.rpartition("@")[2]
+        stamps = header_values(self.message, "Authentication-Results")  # topmost first
+        return await verify(self.row.raw, stamps, domain, self.authentication)
+
+    async def _trusted(
+        self, contact: ContactRow | None, match: Match | None, verdict: Verdict
+    ) -> bool:
+        """May we believe this registered address really sent it (and so write back to it, or
+        show its out-of-office note)? Authenticated when authentication is configured; without
+        it, only when the message carries a proof naming a country the address speaks for."""
+        if contact is None or not contact.active:
+            return False
+        if verdict.configured:
+            return verdict.authenticated
+        if match is None or not match.proven or match.country is None:
+            return False
+        return await self._speaks_for(contact, match.country) or await self._holds(
+            contact, Role.TROIKA, match.country
+        )
+
+    def _held(self, reason: str, match: Match | None) -> Outcome:
+        """Held without a word to the sender; a hint still says which consultation it concerns
+        (never which country: only a proof names one)."""
         if match is not None:
-            self.row.consultation_id, self.row.version, self.row.country = (
-                match.consultation_id,
-                match.version,
-                match.country,
-            )
+            self.row.consultation_id, self.row.version = match.consultation_id, match.version
+            if match.proven:
+                self.row.country = match.country
+        return Outcome("review", reason)
+
+    async def _too_large(self, limit: int, sender: Sender) -> Outcome:
+        """Over the size limit: nothing to read but the header. The PPT is told when it proves
+        it answers a consultation; the sender is told why (once a day) when trusted, unless a
+        machine sent it."""
+        matching = self._match()
+        contact = await self._contact(sender)
+        match = None if matching.problem else matching.match
+        if match is not None and match.proven:
+            self._held("too_large", match)
             await self._flag(match, "too_large")
-        if self.row.sender and not _automatic(self.message):
-            language = contact.language if contact else Language.ES.value
-            await self._tell_sender(
-                "too_large",
-                language,
-                size_mb=_megabytes(self.row.size or 0),
-                limit_mb=_megabytes(limit),
-            )
+        verdict = await self._authenticate(sender)
+        if contact is not None and not _automatic(self.message):
+            if await self._trusted(contact, match, verdict):
+                await self._tell_sender(
+                    "too_large",
+                    contact,
+                    match,
+                    size_mb=_megabytes(self.row.size or 0),
+                    limit_mb=_megabytes(limit),
+                )
         return Outcome("review", "too_large")
 
     def _ours(self, sender: str) -> bool:
@@ -371,7 +435,8 @@ class _Processing:
         )
 
     async def _complete(self, match: Match | None, contact: ContactRow | None) -> Match | None:
-        """A subject tag names no country: the sender's own (if they speak for exactly one)."""
+        """A hint names no country: the sender's own (if they speak for exactly one), to read the
+        text in the right language. It proves nothing (``Match.proven`` stays False)."""
         if match is None or match.country is not None or contact is None or contact.id is None:
             return match
         parties = {
@@ -392,16 +457,6 @@ class _Processing:
         language = Language(contact.language) if contact else Language.ES
         return Text(es=version.paragraphs_es, en=version.paragraphs_en).in_language(language)
 
-    def _dmarc_failed(self) -> bool:
-        """Only our own server's stamp counts: anyone can write an Authentication-Results header."""
-        if not self.authserv_id:
-            return False
-        for value in self.message.get_all("Authentication-Results", []):
-            text = str(value).strip()
-            if text.split(";", 1)[0].strip().lower() == self.authserv_id.lower():
-                return "dmarc=fail" in text.lower().replace(" ", "")
-        return False
-
     async def _speaks_for(self, contact: ContactRow | None, country: str) -> bool:
         return await self._holds(contact, Role.FOCAL_POINT, country)
 
@@ -411,11 +466,14 @@ class _Processing:
         roles = await queries.roles_of(self.session, contact.id)
         return any(r.role == role.value and r.party == country for r in roles)
 
-    async def _troika(self, match: Match, contact: ContactRow | None, reading: Reading) -> Outcome:
-        """A Troika seat answering the preliminary review by email (those without Slack)."""
+    async def _troika(
+        self, match: Match, contact: ContactRow | None, reading: Reading, *, answer: bool
+    ) -> Outcome:
+        """A Troika seat answering the preliminary review by email (those without Slack); the
+        same trust gates as a focal point's answer have been passed before."""
         country = match.country or ""
         if not await self._holds(contact, Role.TROIKA, country):
-            return await self._refuse("unverified_sender", reading)
+            return await self._refuse(_unregistered(contact), match, contact, answer=answer)
         self.row.consultation_id, self.row.version, self.row.country = (
             match.consultation_id,
             match.version,
@@ -526,26 +584,38 @@ class _Processing:
             },
         )
 
-    async def _refuse(self, reason: str, reading: Reading) -> Outcome:
-        """Review, and tell the sender once a day per reason why it did not count (never a bounce
-        or an automatic message: RFC 3834 §2, and a gateway's auto-reply loop)."""
-        if not _automatic(self.message):
-            await self._tell_sender(reason, reading.language)
-        return Outcome("review", reason)
+    async def _refuse(
+        self, reason: str, match: Match | None, contact: ContactRow | None, *, answer: bool
+    ) -> Outcome:
+        """Held. The PPT hears of it by email when it proves which consultation it answers (a
+        hint alone only reaches the review queue: anyone can type one, and mail to the PPT per
+        forged message would be a relay of its own). The sender is told only when trusted
+        (never a bounce or an auto-reply: those never reach here)."""
+        outcome = self._held(reason, match)
+        if match is not None and match.proven:
+            await self._flag(match, reason)
+        # Never to a machine (RFC 3834 §2): a gateway's auto-reply would answer ours, forever.
+        if answer and contact is not None and not _automatic(self.message):
+            await self._tell_sender(reason, contact, match)
+        return outcome
 
-    async def _tell_sender(self, reason: str, language: str, **details: object) -> None:
-        sender = self.row.sender or ""
+    async def _tell_sender(
+        self, reason: str, contact: ContactRow, match: Match | None, **details: object
+    ) -> None:
+        """At most one rejection per address per day, whatever the reason, to the roster
+        address the message came from; it never quotes the message (no relay for a forger)."""
+        address = self.row.sender or ""
         day = self.now.date().isoformat()
         await journal.queue_email_to_address(
             self.session,
             kind="rejection",
-            address=sender,
-            language=language,
+            address=address,
+            language=contact.language,
             at=self.now,
-            key=f"rejection:{sender}:{reason}:{day}",
+            key=f"rejection:{address}:{day}",
             payload={
                 "reason": reason,
-                "original_subject": str(self.message.get("Subject", ""))[:200],
+                "consultation": match.consultation_id if match and match.proven else None,
                 **details,
             },
         )
@@ -558,9 +628,18 @@ class _Processing:
         return Outcome("bounce", reason)
 
     async def _out_of_office(
-        self, match: Match | None, contact: ContactRow | None, reading: Reading
+        self,
+        match: Match | None,
+        contact: ContactRow | None,
+        reading: Reading,
+        *,
+        trusted: bool,
     ) -> Outcome:
-        """A note on the country for the PPT, never a position, never answered."""
+        """A note on the country for the PPT, never a position, never answered; only from a
+        trusted sender (see ``_trusted``): a forged "away until 2099" is kept and filed, and
+        shows on no board."""
+        if not trusted:
+            return Outcome("auto_reply", "untrusted")
         country = match.country if match else None
         await journal.record_event(
             self.session,
@@ -609,6 +688,11 @@ def _substantive(reading: Reading) -> Reading:
         return reading
     reasons = tuple(dict.fromkeys((*reading.review_reasons, "auto_reply_with_position")))
     return replace(reading, kind="reply", needs_review=True, review_reasons=reasons)
+
+
+def _unregistered(contact: ContactRow | None) -> str:
+    """Unknown (or retired) address, or a registered one that does not speak for that country."""
+    return "unregistered_sender" if contact is None or not contact.active else "unverified_sender"
 
 
 def _automatic(message: EmailMessage) -> bool:

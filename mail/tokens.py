@@ -26,8 +26,12 @@ _DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?"
 TAG_BYTES = 10  # 80 bits of HMAC-SHA256: far beyond guessing by mail, and short enough to fit
 _TAG_CHARS = 16  # base32 of 10 bytes, no padding
 _MIN_SECRET_BYTES = 16
-# Domain separation: the same key may one day sign other things.
+# Domain separation: the same keys sign reply tokens and Message-ID nonces; a tag made for one
+# never verifies as the other.
 _CONTEXT = b"consulta/reply-token/1\x00"
+_NONCE_CONTEXT = b"consulta/message-id/1\x00"
+# A signed nonce: the outbox row, then the tag (lowercase base32, as in tokens).
+_SIGNED_NONCE = re.compile(rf"o(?P<row>[0-9]{{1,18}})-(?P<tag>[a-z2-7]{{{_TAG_CHARS}}})", re.I)
 # RFC 5321 4.5.3.1.1: a local part is at most 64 octets.
 MAX_LOCAL_PART = 64
 
@@ -40,7 +44,7 @@ _TOKEN = re.compile(
 )
 _MESSAGE_ID = re.compile(
     rf"\s*(<)?consulta\.(?P<id>{_ID})\.v(?P<version>{_VERSION})\.(?P<country>{_COUNTRY})"
-    rf"\.{_NONCE}@(?P<domain>{_DOMAIN})(?(1)>)\s*",
+    rf"\.(?P<nonce>{_NONCE})@(?P<domain>{_DOMAIN})(?(1)>)\s*",
     re.IGNORECASE,
 )
 # Anywhere in the subject: "RE: AW: RV: Fwd:" prefixes and list tags come and go around it.
@@ -159,6 +163,41 @@ def parse_message_id(mid: str, *, domain: str | None = None) -> MessageIdParts |
     if domain is not None and match["domain"].lower() != domain.lower():
         return None
     return MessageIdParts(match["id"].upper(), int(match["version"]), match["country"].upper())
+
+
+def signed_nonce(
+    *, consultation_id: str, version: int, country: str, row_id: int, secret: bytes
+) -> str:
+    """The nonce of our Message-IDs, ``o{row}-{tag}``: a pure function of the outbox row (a
+    retry resends the very same message) whose tag only we can make, so that a reference to one
+    of our Message-IDs proves the reply answers our mail (the format alone is guessable)."""
+    _check_fields(consultation_id, version, country)
+    tag = _nonce_tag(secret, consultation_id, version, country, row_id)
+    return f"o{row_id}-{base64.b32encode(tag).decode('ascii').lower()}"
+
+
+def verified_message_id(
+    mid: str, *, domain: str, secrets: Sequence[bytes]
+) -> MessageIdParts | None:
+    """What one of our Message-IDs names, only when its nonce carries a tag a key of ours made.
+    Old unsigned nonces (``o{row}``) prove nothing and give None, like anyone's Message-ID."""
+    parts = parse_message_id(mid, domain=domain)
+    found = _MESSAGE_ID.fullmatch(mid)
+    signed = _SIGNED_NONCE.fullmatch(found["nonce"]) if found is not None else None
+    if parts is None or signed is None:
+        return None
+    given = base64.b32decode(signed["tag"].upper())
+    row_id = int(signed["row"])
+    for secret in secrets:
+        expected = _nonce_tag(secret, parts.consultation_id, parts.version, parts.country, row_id)
+        if hmac.compare_digest(given, expected):
+            return parts
+    return None
+
+
+def _nonce_tag(secret: bytes, consultation_id: str, version: int, country: str, row: int) -> bytes:
+    message = _NONCE_CONTEXT + f"{consultation_id}\x00{version}\x00{country}\x00{row}".encode()
+    return hmac.new(secret, message, hashlib.sha256).digest()[:TAG_BYTES]
 
 
 def subject_tag(consultation_id: str, version: int) -> str:

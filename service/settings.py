@@ -61,6 +61,9 @@ class MailSettings(BaseModel):
     # replies to drafts already sent). At least 16 characters each.
     secrets: list[SecretStr] = Field(default_factory=list)
     authserv_id: str | None = None  # our own MTA's Authentication-Results stamp
+    dkim_verify: bool = False  # verify DKIM signatures ourselves (dkimpy)
+    dns_servers: list[str] = Field(default_factory=list)  # for DKIM keys; empty: the system's
+    dns_timeout: float = 5.0  # seconds for one DKIM key lookup
     send_interval: float = 10.0  # seconds between outbox checks when nothing wakes the sender
     # Replies are read in worker processes, each bounded: past the time the worker is killed,
     # past the memory an allocation fails; either way the reply is held for a person.

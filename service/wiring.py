@@ -11,6 +11,7 @@ from jinja2 import Environment
 from consultation.errors import ConsultaError
 from consultation.scheduler import ScheduleConfig
 from consultation.timesource import TimeSource
+from mail.authentication import AuthenticationConfig
 from mail.compose import Identity
 from mail.front import MailFront, MailFrontConfig
 from mail.imap import ImapConfig
@@ -132,6 +133,12 @@ def mail_front(
         smtp=smtp_config(settings),
         identity=identity(settings),
         authserv_id=settings.mail.authserv_id,
+        authentication=AuthenticationConfig(
+            authserv_id=settings.mail.authserv_id,
+            dkim_verify=settings.mail.dkim_verify,
+            dns_servers=tuple(settings.mail.dns_servers),
+            dns_timeout=settings.mail.dns_timeout,
+        ),
         interval=settings.mail.send_interval,
         leader_retry=settings.imap.leader_retry_seconds,
     )

@@ -60,7 +60,7 @@ async def test_confirm_records_the_reading_once_and_says_who(
     assert set(posted) == {PPT, ST}
     dm = posted[PPT]
     assert dm.args["text"] == (
-        "Una respuesta de focal@gt.example (GT) sobre CRM-2026-001 v1 necesita revisión: frase ambigua."
+        "Una respuesta de focal@gt.example (GT) sobre CRM-2026-001 v1 necesita revisión: usa una frase ambigua."
     )
     assert set(buttons(dm)) == {"review_confirm", "review_correct", "review_reject"}
 

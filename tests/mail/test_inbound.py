@@ -154,18 +154,31 @@ async def test_no_message_id_deduplicates_on_the_bytes(
 async def test_a_bad_token_goes_to_review_with_one_notice_a_day(
     db: Database, time: ManualTime, consultation: str, mangle: str
 ) -> None:
+    """Since issue #13 a notice goes only to a sender we can trust: here our server stamped
+    Guatemala's domain authenticated (without authentication, a bad token proves nothing about
+    who sent it, so nobody is written to: see tests/mail/test_trust.py)."""
     good = reply_address(consultation, "GT")
     local, domain = good.split("@")
     bad = (local[:-3] + "aaa" if mangle == "forged" else local.split(".")[0]) + "@" + domain
-    box = inbox(db, time)
+    box = inbox(db, time, authserv_id="mx.crm.example")
     for n in range(50):  # one sender, fifty bad messages in a day: one notice
-        await box.receive(plain(sender=GT, to=bad, subject=f"RE {n}", body="Aprobamos."))
+        await box.receive(
+            plain(sender=GT, to=bad, subject=f"RE {n}", body="Aprobamos.", extra=DMARC_PASS)
+        )
     rows = await stored(db)
     assert len(rows) == 50 and {r.status for r in rows} == {"review"}
     assert {r.reason for r in rows} == {"token_forged" if mangle == "forged" else "token_malformed"}
-    assert len(await outbox(db, "rejection")) == 1
+    [notice] = await composed(db, time, "rejection")
+    assert str(notice["To"]) == GT
+    assert "RE " not in str(notice["Subject"]) and "Aprobamos" not in body(notice, "plain")
     async with db.session() as session:
         assert await queries.latest_positions(session, consultation, 1) == {}
+
+
+DMARC_PASS = (
+    "Authentication-Results: mx.crm.example;\r\n"
+    " dkim=pass header.d=cancilleria.gt.example; dmarc=pass header.from=cancilleria.gt.example\r\n"
+)
 
 
 def header_of(raw: bytes) -> bytes:
@@ -267,6 +280,7 @@ async def test_a_focal_point_cannot_answer_for_the_troika(db: Database, time: Ma
 async def test_a_valid_token_from_an_unregistered_address_is_not_counted(
     db: Database, time: ManualTime, consultation: str
 ) -> None:
+    """Held as unregistered; since issue #13 nobody outside the roster is written to."""
     await inbox(db, time).receive(
         plain(
             sender="alguien@gmail.example",
@@ -276,9 +290,9 @@ async def test_a_valid_token_from_an_unregistered_address_is_not_counted(
         )
     )
     [row] = await stored(db)
-    assert (row.status, row.reason) == ("review", "unverified_sender")
-    [notice] = await outbox(db, "rejection")
-    assert notice.address == "alguien@gmail.example" and notice.language == "es"
+    assert (row.status, row.reason, row.country) == ("review", "unregistered_sender", "GT")
+    assert await outbox(db, "rejection") == []
+    assert len(await outbox(db, "reply_flagged")) == 1  # the PPT is told
 
 
 async def test_a_focal_point_of_another_country_cannot_answer_for_guatemala(
@@ -327,20 +341,24 @@ async def test_dmarc_fail_stamped_by_our_server_goes_to_review(
 async def test_a_forged_dmarc_stamp_from_elsewhere_is_ignored(
     db: Database, time: ManualTime, consultation: str
 ) -> None:
+    """Another server's stamp counts for nothing either way: our own pass decides (since issue
+    #13 a message without a stamp of ours is not authenticated, so ours is here too)."""
     raw = plain(
         sender=GT,
         to=reply_address(consultation, "GT"),
         subject="RE",
         body="Guatemala aprueba el texto.",
-        extra="Authentication-Results: evil.example; dmarc=fail\r\n",
+        extra="Authentication-Results: evil.example; dmarc=fail\r\n" + DMARC_PASS,
     )
     await inbox(db, time, authserv_id="mx.crm.example").receive(raw)
     assert [r.status for r in await stored(db)] == ["recorded"]
 
 
-async def test_a_reply_matched_by_subject_tag_counts_for_the_senders_country(
+async def test_a_reply_matched_by_subject_tag_alone_is_held_with_its_consultation(
     db: Database, time: ManualTime, consultation: str
 ) -> None:
+    """Until issue #13 a subject tag made the answer count for the sender's country; anyone can
+    type a tag on a spoofed From, so it is now a hint: held, naming the consultation only."""
     await inbox(db, time).receive(
         plain(
             sender=GT,
@@ -350,7 +368,10 @@ async def test_a_reply_matched_by_subject_tag_counts_for_the_senders_country(
         )
     )
     [row] = await stored(db)
-    assert (row.status, row.country) == ("recorded", "GT")
+    assert (row.status, row.reason) == ("review", "not_linked")
+    assert (row.consultation_id, row.country) == (consultation, None)
+    async with db.session() as session:
+        assert await queries.latest_positions(session, consultation, 1) == {}
 
 
 async def test_a_reply_to_a_superseded_version_is_kept_and_flagged(
