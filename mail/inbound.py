@@ -621,9 +621,12 @@ class _Processing:
         )
 
     async def _bounce(self, reading: Reading) -> Outcome:
-        """Acted on only when it answers our own sending (VERP): see `mail.bounces`."""
+        """Acted on only when it answers our own sending (VERP): see `mail.bounces`. The
+        report's fields are in its body (RFC 3464 ``message/delivery-status``), so this one
+        message is parsed whole, in a thread (a report may carry the whole original)."""
+        whole = await asyncio.to_thread(_parse_whole, self.row.raw)
         reason = await bounces.file_bounce(
-            self.session, self.row, self.message, identity=self.identity, now=self.now
+            self.session, self.row, whole, identity=self.identity, now=self.now
         )
         return Outcome("bounce", reason)
 
@@ -715,6 +718,13 @@ def _parse(raw: bytes) -> EmailMessage:
     its own process). Parsing a 20 MB body on the event loop would stall it, and a body nested
     too deep would raise RecursionError."""
     message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _parse_whole(raw: bytes) -> EmailMessage:
+    """Headers and body (the reader has already refused a message nested too deep)."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
     return message
 
