@@ -1,6 +1,9 @@
-"""Reply reader accuracy and speed over the labelled fixtures (run by hand).
+"""Reply reader accuracy and speed over a labelled reply folder (run by hand).
 
-    uv run python bench/reader.py [--repeat N] [--verbose]
+    uv run python bench/reader.py [--repeat N] [--verbose] [--fixtures FOLDER]
+
+FOLDER defaults to the repository's corpus (tests/fixtures/replies); any folder with the same
+layout (labels.json, drafts/, messages/) can be given, e.g. the team's shared development set.
 
 Prints per-field accuracy (kind, position, extension, language), amendment precision / recall /
 F1 under the fixtures' README rules, the messages that disagree, and reading time per message
@@ -10,46 +13,20 @@ F1 under the fixtures' README rules, the messages that disagree, and reading tim
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
-import re
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from mail.reading import read_reply, split_paragraphs, to_label
-from mail.reading.mime import collect
+# Run as a script, bench/ comes first on the path and bench/mail.py would shadow the mail
+# package: the repository's root takes its place.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "replies"
-FIELDS = ("kind", "position", "extension_requested", "language")
-_QUOTES = str.maketrans(
-    {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u00ab": '"', "\u00bb": '"'}
-)
-
-
-def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip()
-
-
-def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    if (a["action"], a["paragraph"]) != (b["action"], b["paragraph"]):
-        return False
-    left, right = a.get("proposed"), b.get("proposed")
-    if left is None or right is None:
-        return left is None and right is None
-    return difflib.SequenceMatcher(None, _normal(left), _normal(right)).ratio() >= 0.9
-
-
-def _hits(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> int:
-    remaining = list(expected)
-    hits = 0
-    for amendment in got:
-        match = next((c for c in remaining if _same(amendment, c)), None)
-        if match is not None:
-            remaining.remove(match)
-            hits += 1
-    return hits
+from mail.reading import read_reply, split_paragraphs, to_label  # noqa: E402
+from mail.reading.mime import collect  # noqa: E402
+from tests.fixtures.replies import CORPUS  # noqa: E402
+from tests.fixtures.replies.scoring import FIELDS, amendments_match, load  # noqa: E402
 
 
 def _family(raw: bytes) -> str:
@@ -63,14 +40,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed reads per message")
     parser.add_argument("--verbose", action="store_true", help="print every message's result")
+    parser.add_argument("--fixtures", type=Path, default=CORPUS, help="a labelled reply folder")
     args = parser.parse_args()
-    labels: dict[str, Any] = json.loads((FIXTURES / "labels.json").read_text(encoding="utf-8"))
+    folder: Path = args.fixtures
+    labels: dict[str, Any] = load(folder)
     correct = dict.fromkeys(FIELDS, 0)
     true_positives = got_total = expected_total = 0
     times: dict[str, list[float]] = {"plain": [], "html": [], "docx": []}
     for name, case in sorted(labels.items()):
-        paragraphs = split_paragraphs((FIXTURES / case["draft"]).read_text(encoding="utf-8"))
-        raw = (FIXTURES / "messages" / name).read_bytes()
+        paragraphs = split_paragraphs((folder / case["draft"]).read_text(encoding="utf-8"))
+        raw = (folder / "messages" / name).read_bytes()
         started = time.perf_counter()
         for _ in range(args.repeat):
             reading = read_reply(raw, paragraphs)
@@ -80,7 +59,7 @@ def main() -> None:
         for field in FIELDS:
             correct[field] += field not in wrong
         got: list[dict[str, Any]] = label["amendments"]  # type: ignore[assignment]
-        hits = _hits(got, expected["amendments"])
+        hits, _ = amendments_match(got, expected["amendments"])
         true_positives += hits
         got_total += len(got)
         expected_total += len(expected["amendments"])
@@ -92,7 +71,7 @@ def main() -> None:
                 f"{len(expected['amendments'])} expected; review={reading.review_reasons}"
             )
     total = len(labels)
-    print(f"\nmessages: {total}")
+    print(f"\nmessages: {total} in {folder}")
     for field in FIELDS:
         print(f"  {field:<20} {correct[field]:>3}/{total}  {correct[field] / total:6.1%}")
     precision = true_positives / got_total if got_total else 1.0

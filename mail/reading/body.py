@@ -27,6 +27,13 @@ _SEPARATOR = re.compile(
     r"nachricht|mensagem original|messaggio originale|oorspronkelijk bericht|original)\s*[-=_]{2,}",
     re.I,
 )
+# Where a delivery report that is plain text (qmail, Exim, old sendmail) starts the copy of the
+# message it returns: what follows is ours, not the notice's.
+_RETURNED_COPY = re.compile(
+    r"^\s*-{2,}\s*(below this line is a copy of the message|this is a copy of the message|"
+    r"original message follows|returned message follows|the original message was received)",
+    re.I,
+)
 _FORWARD = re.compile(
     r"^\s*(?:[-=_]{2,}\s*(forwarded message|mensaje reenviado|message transfere|weitergeleitete "
     r"nachricht|mensagem encaminhada|messaggio inoltrato|forwarded)\s*[-=_]{2,}|begin forwarded "
@@ -130,7 +137,7 @@ def _find_cut(lines: list[str]) -> tuple[int, bool]:
             return index, False
         if _FORWARD.match(folded):
             return index, True
-        if _SEPARATOR.match(folded):
+        if _SEPARATOR.match(folded) or _RETURNED_COPY.match(folded):
             return index, False
         if _UNDERSCORES.match(line) and _header_block_at(lines, _next_nonblank(lines, index + 1)):
             return index, False

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from mail.reading import references
 from mail.reading.edits import Edit
 from mail.reading.normal import fold_keep_length, strip_quotes
-from mail.reading.phrasing import COMPILED_PARAGRAPH, COMPILED_PHRASE, HEADING, VERB
+from mail.reading.phrasing import (
+    COMPILED_PARAGRAPH,
+    COMPILED_PHRASE,
+    HEADING,
+    HERE_DELETE,
+    VERB,
+)
 from mail.reading.units import Unit, best_match, similarity
 
 _LEAD_NUMBER = re.compile(r"^\s*(?:\d{1,3}\s*[.)\-]|\(\d{1,3}\))\s+")
@@ -91,6 +97,10 @@ def _unit_edits(
     edits: list[Edit] = []
     count = len(paragraphs)
     masked = folded
+    here = HERE_DELETE.search(masked) if context else None
+    if here and context:  # "delete this paragraph" under a quoted one: that one goes
+        edits += [Edit("delete_paragraph", t) for t in context]
+        masked = masked[: here.start()] + " " * (here.end() - here.start()) + masked[here.end() :]
     for kind, pattern in COMPILED_PARAGRAPH:
         for match in list(pattern.finditer(masked)):
             target = _target(kind, match, count)

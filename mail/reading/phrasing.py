@@ -54,6 +54,8 @@ _MANNER = (
     r"en los siguientes terminos|in the following terms))?"
 )
 
+_POS = r"despues del?|tras el|a continuacion del?|luego del?|after|antes del?|before"
+
 _PARAGRAPH_PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "insert",
@@ -66,6 +68,20 @@ _PARAGRAPH_PATTERNS: tuple[tuple[str, str], ...] = (
         rf"of the text|of the document))?(?:\s*,?\s*(?:que diga|que diria|que se lea|con el "
         rf"(?:siguiente )?texto|con la siguiente redaccion|to read|reading|as follows|"
         rf"del siguiente tenor|with the following text)(?: lo siguiente)?)?\s*:?",
+    ),
+    (
+        # "Insertar después del párrafo 7 el siguiente párrafo nuevo:" (place before the noun)
+        "insert",
+        rf"\b{_ADD}\s+(?P<pos>{_POS})\s+(?:el |the )?(?:parrafo|paragraph|para\.?)\s*"
+        rf"(?P<anchor>{_N})\s*,?\s*(?:el siguiente |la siguiente |un |una |the following |a )?"
+        rf"(?:nuevo |new |additional )?(?:parrafo|paragraph|texto|text)(?: nuevo| adicional)?"
+        rf"(?:\s*,?\s*(?:que diga|to read|reading|as follows))?\s*:?",
+    ),
+    (
+        # "New paragraph after paragraph 5:" / "Nuevo párrafo después del 5:" (no verb)
+        "insert",
+        rf"\b(?:nuevo|new|additional)\s+(?:parrafo|paragraph|para\.?)\s+(?P<pos>{_POS})\s+"
+        rf"(?:el |the )?(?:parrafo |paragraph |para\.? |numeral )?(?P<anchor>{_N})\s*:",
     ),
     (
         "insert",
@@ -208,4 +224,12 @@ HEADING = re.compile(rf"^\W*(?:(?:en|in) (?:el |the )?)?{_REF}\s*(?:\([^)]*\))?\
 VERB = re.compile(
     rf"\b(?:{_ADD}|{_DELETE}|{_REPLACE}|sustituir|donde dice|debe decir|should read|"
     r"insert|agregar)\b"
+)
+# An interleaved answer that deletes the quoted paragraph above it without naming it:
+# "Please delete this paragraph." / "Eliminar este párrafo." / "Este párrafo debe suprimirse."
+HERE_DELETE = re.compile(
+    rf"\b{_DELETE}\s+(?:(?:in )?its entirety |entirely |completely )?(?:this|este|dicho|"
+    rf"el presente)\s+(?:parrafo|paragraph)\b|\b(?:this|este|dicho|el presente)\s+(?:parrafo|"
+    rf"paragraph)\s+(?:should be (?:deleted|removed)|(?:is|be) (?:deleted|removed)|"
+    rf"debe(?:ria)? (?:eliminarse|suprimirse)|se elimina|se suprime)\b"
 )

@@ -3,7 +3,6 @@
 import json
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -17,11 +16,13 @@ from store import queries
 from store.database import Database
 from store.tables import ContactEmailRow, EventRow, InboundMessageRow, OutboxRow
 from tests.factories import make_consultation
+from tests.fixtures.replies import CORPUS as FIXTURES
 from tests.mail.test_compose import IDENTITY, body, composed
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "replies"
 LABELS = json.loads((FIXTURES / "labels.json").read_text(encoding="utf-8"))
-DRAFT = "flujos-extracontinentales"
+DRAFT = "vias-laborales"
+APPROVAL = "01-outlook-es-approve-cp1252.eml"  # Guatemala approves, Outlook, top-posted
+FIVE_TO_TEN = "31-thunderbird-es-bottom-cinco-por-diez.eml"  # «cinco días» -> «diez días»
 GT = "puntofocal@cancilleria.gt.example"
 
 
@@ -140,9 +141,7 @@ async def test_the_same_message_twice_is_stored_and_recorded_once(
 async def test_no_message_id_deduplicates_on_the_bytes(
     db: Database, time: ManualTime, consultation: str
 ) -> None:
-    raw = readdressed(
-        "dev-01.eml", sender=GT, to=reply_address(consultation, "GT"), message_id=None
-    )
+    raw = readdressed(APPROVAL, sender=GT, to=reply_address(consultation, "GT"), message_id=None)
     box = inbox(db, time)
     await box.receive(raw)
     await box.receive(raw)
@@ -231,7 +230,7 @@ async def test_an_oversized_bounce_is_kept_and_never_answered(
     ("message", "status", "comment"),
     [
         ("Estamos de acuerdo. Aprobamos el texto.", "approved", None),
-        ("dev-06.eml", "changes_requested", "sustituir «cinco días» por «diez días»"),
+        (FIVE_TO_TEN, "changes_requested", "sustituir «cinco días» por «diez días»"),
     ],
     ids=["approve", "changes"],
 )

@@ -8,13 +8,22 @@ import pytest
 from click.testing import CliRunner
 
 from service.cli import cli
+from tests.fixtures.replies import CORPUS as FIXTURES
+from tests.mail.reading.test_fixtures import MISSES
 from tests.service.test_cli import CONSULTA
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "replies"
 LABELS = json.loads((FIXTURES / "labels.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", sorted(LABELS))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=MISSES[n]))
+        if n in MISSES
+        else n
+        for n in sorted(LABELS)
+    ],
+)
 def test_prints_one_json_label(name: str) -> None:
     draft = FIXTURES / LABELS[name]["draft"]
     args = ["parse-reply", "--draft", str(draft), "--json", str(FIXTURES / "messages" / name)]

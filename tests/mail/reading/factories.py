@@ -5,12 +5,9 @@ from __future__ import annotations
 import io
 from email.message import EmailMessage
 from email.policy import SMTP
-from pathlib import Path
 
 import docx
 from lxml import etree
-
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "replies"
 
 DRAFT_ES = [
     "Los Países Miembros reconocen el aumento sostenido de personas migrantes que transitan "

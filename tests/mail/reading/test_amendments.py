@@ -193,3 +193,28 @@ def test_merge_never_gives_two_entries_for_one_paragraph(edits: list[Edit]) -> N
 def test_pasting_the_draft_itself_changes_nothing() -> None:
     text = "Texto:\n\n" + "\n\n".join(DRAFT_ES)
     assert _read(text) == set()
+
+
+def test_insert_with_the_place_before_the_noun() -> None:
+    new = "Invitamos a los Países Observadores a sumarse a esta Declaración."
+    found = _read(f"Insertar después del párrafo 6 el siguiente párrafo nuevo: «{new}»")
+    assert found == {Amendment("insert_after", 6, new)}
+
+
+def test_new_paragraph_after_without_a_verb() -> None:
+    new = "Member Countries will share their national reports with the Network."
+    found = _read(f"New paragraph after paragraph 5: \u201c{new}\u201d", DRAFT_EN, "en")
+    assert found == {Amendment("insert_after", 5, new)}
+    found = _read(f"Nuevo párrafo antes del párrafo 2: «{new}»")
+    assert found == {Amendment("insert_after", 1, new)}
+
+
+def test_delete_this_paragraph_under_a_quoted_one() -> None:
+    text = "Comentarios abajo.\n\n> 5. " + DRAFT_ES[4] + "\n\nEliminar este párrafo.\n"
+    assert _read(text) == {Amendment("delete", 5, None)}
+    text = "See below.\n\n> 4. " + DRAFT_EN[3] + "\n\nThis paragraph should be deleted.\n"
+    assert _read(text, DRAFT_EN, "en") == {Amendment("delete", 4, None)}
+
+
+def test_delete_this_paragraph_with_nothing_quoted_is_no_edit() -> None:
+    assert _read("Eliminar este párrafo.") == set()

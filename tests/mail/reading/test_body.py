@@ -142,3 +142,17 @@ def test_empty_body() -> None:
     own = extract_own("")
     assert own.text == ""
     assert own.segments == ()
+
+
+def test_a_plain_bounce_keeps_its_notice_and_drops_the_returned_copy() -> None:
+    for separator in (
+        "--- Below this line is a copy of the message.",
+        "------ This is a copy of the message, including all the headers. ------",
+    ):
+        text = (
+            "I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+            f"<a@x.example>:\nSorry, no mailbox here by that name.\n\n{separator}\n\n"
+            + CONSULTATION
+        )
+        own = extract_own(text)
+        assert "no mailbox here" in own.text and "plazo indicado" not in own.text
