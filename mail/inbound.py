@@ -157,7 +157,8 @@ class Inbox:
             if prepared is None:
                 return None
             reading, held = await self._read(prepared)
-            return await self._decide(inbound_id, reading, held)
+            verdict = await _authenticate(prepared.raw, self._authentication)
+            return await self._decide(inbound_id, reading, held, verdict)
         except Exception as exc:  # noqa: BLE001 — the shunt: record, hold at the third, go on
             log.exception("inbound message %s failed", inbound_id)
             await self._count_failure(inbound_id, exc)
@@ -187,13 +188,13 @@ class Inbox:
         return _substantive(reading), prepared.held
 
     async def _decide(
-        self, inbound_id: int, reading: Reading | None, held: str | None
+        self, inbound_id: int, reading: Reading | None, held: str | None, verdict: Verdict
     ) -> Outcome | None:
         async with self._db.transaction() as session:
             row = await session.get(InboundMessageRow, inbound_id, with_for_update=True)
             if row is None or row.status != "stored":
                 return None  # decided meanwhile (another instance, a person)
-            processing = self._processing(session, row, reading)
+            processing = self._processing(session, row, reading, verdict)
             if held is not None:
                 outcome = await processing.hold(held, reading)
             else:
@@ -215,10 +216,20 @@ class Inbox:
         return outcome
 
     def _processing(
-        self, session: AsyncSession, row: InboundMessageRow, reading: Reading | None = None
+        self,
+        session: AsyncSession,
+        row: InboundMessageRow,
+        reading: Reading | None = None,
+        verdict: Verdict | None = None,
     ) -> "_Processing":
         return _Processing(
-            session, row, self._identity, self._time, self._authentication, reading=reading
+            session,
+            row,
+            self._identity,
+            self._time,
+            self._authentication,
+            reading=reading,
+            verdict=verdict,
         )
 
     async def process_stored(self) -> int:
@@ -275,12 +286,15 @@ class _Processing:
         authentication: AuthenticationConfig,
         *,
         reading: Reading | None = None,
+        verdict: Verdict | None = None,
     ) -> None:
         self.session, self.row, self.identity = session, row, identity
         self.now = time.now()
         self.authentication = authentication
         self.message = _parse(row.raw)
-        self.reading = reading  # read beforehand, outside the transaction (`Inbox.process`)
+        # Read and authenticated beforehand, outside the transaction (`Inbox.process`): DKIM's
+        # DNS lookups, like the reader, must not hold the database's write lock.
+        self.reading, self.verdict = reading, verdict
 
     async def run(self, *, limit: int) -> Outcome:
         sender = read_sender(self.message)
@@ -373,12 +387,10 @@ class _Processing:
         return await queries.contact_by_email(self.session, sender.address)
 
     async def _authenticate(self, sender: Sender) -> Verdict:
-        """The verdict on From's domain (blocking DKIM work runs in a thread)."""
-        if sender.address is None:
-            return Verdict(False, self.authentication.configured, "no_sender")
-        domain = sender.address.rpartition("@")[2]
-        stamps = header_values(self.message, "Authentication-Results")  # topmost first
-        return await verify(self.row.raw, stamps, domain, self.authentication)
+        """The verdict on From's domain, computed before the transaction when it could be."""
+        if self.verdict is not None:
+            return self.verdict
+        return await _authenticate(self.row.raw, self.authentication)
 
     async def _trusted(
         self, contact: ContactRow | None, match: Match | None, verdict: Verdict
@@ -691,6 +703,17 @@ def _substantive(reading: Reading) -> Reading:
         return reading
     reasons = tuple(dict.fromkeys((*reading.review_reasons, "auto_reply_with_position")))
     return replace(reading, kind="reply", needs_review=True, review_reasons=reasons)
+
+
+async def _authenticate(raw: bytes, config: AuthenticationConfig) -> Verdict:
+    """The verdict on the From domain of a message (blocking DKIM work runs in a thread)."""
+    message = _parse(raw)
+    sender = read_sender(message)
+    if sender.address is None:
+        return Verdict(False, config.configured, "no_sender")
+    domain = sender.address.rpartition("@")[2]
+    stamps = header_values(message, "Authentication-Results")  # topmost first
+    return await verify(raw, stamps, domain, config)
 
 
 def _unregistered(contact: ContactRow | None) -> str:
