@@ -118,7 +118,7 @@ async def consultation_status(
         deadline_passed=passed,
         silence=SilenceRule(row.silence_rule),
     )
-    held = await held_replies(session, row.id)
+    held = _against(await held_replies(session, row.id), latest, version.number)
     current = [h for h in held if h.version == version.number and h.country]
     lines = [_line(m, result, latest, extensions, amendments, current) for m in members]
     depends = tally.hangs_on(result, [m.code for m in lines if m.undecided])
@@ -146,6 +146,19 @@ async def held_replies(session: AsyncSession, consultation_id: str) -> list[Held
     ]
 
 
+def _against(
+    held: list[HeldReply], latest: dict[str, PositionRow], version: int
+) -> list[HeldReply]:
+    """Each held reply on the current version marked newer when received after its country's
+    recorded position: counting it may change that position."""
+    marked = []
+    for h in held:
+        position = latest.get(h.country or "") if h.version == version else None
+        newer = position is not None and h.received_at > position.recorded_at
+        marked.append(replace(h, newer=newer))
+    return marked
+
+
 def _line(
     country: CountryRow,
     result: tally.Tally,
@@ -156,11 +169,7 @@ def _line(
 ) -> MemberLine:
     position = latest.get(country.code)
     since = position.recorded_at if position else None
-    mine = tuple(
-        replace(h, newer=since is not None and h.received_at > since)
-        for h in held
-        if h.country == country.code
-    )
+    mine = tuple(h for h in held if h.country == country.code)
     return MemberLine(
         code=country.code,
         name_es=country.name_es,
