@@ -162,15 +162,23 @@ async def _review_closed(session: AsyncSession, open_ids: list[str]) -> list[dic
     query = _held_rows().where(col(InboundMessageRow.consultation_id).is_not(None))
     if open_ids:
         query = query.where(col(InboundMessageRow.consultation_id).not_in(open_ids))
+    rows = (await session.exec(query)).all()
+    if not rows:
+        return []
+    ids = {r.consultation_id for r in rows if r.consultation_id}
+    titles = select(ConsultationRow).where(col(ConsultationRow.id).in_(ids))
+    named = {c.id: [c.title_es, c.title_en] for c in (await session.exec(titles)).all()}
     grouped: dict[str, dict[str, Any]] = {}
-    for r in (await session.exec(query)).all():
+    for r in rows:
         assert r.consultation_id is not None
-        entry = grouped.get(r.consultation_id)
-        if entry is None:
-            row = await queries.consultation(session, r.consultation_id)
-            title = [row.title_es, row.title_en] if row else ["", ""]
-            entry = grouped[r.consultation_id] = {"id": r.consultation_id, "title": title}
-            entry["review"] = []
+        entry = grouped.setdefault(
+            r.consultation_id,
+            {
+                "id": r.consultation_id,
+                "title": named.get(r.consultation_id, ["", ""]),
+                "review": [],
+            },
+        )
         entry["review"].append({**_row(r), "version": r.version, "bearing": "other"})
     return list(grouped.values())
 
