@@ -10,10 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.blocks import Block
 from bot.texts import Phrasebook, escape
-from consultation import tally
+from consultation import held, tally
 from consultation.deadlines import render_deadline
 from consultation.drafting import troika_consensus
-from consultation.status import ConsultationStatus, consultation_status
+from consultation.status import ConsultationStatus, MemberLine, consultation_status
 from consultation.vocabulary import Kind, Language, Role, Standing, State
 from store import queries
 
@@ -27,6 +27,8 @@ MARKS = {
     Standing.SILENT: ":mute:",
 }
 _EXCERPT = 120
+_REASONS = 400  # a held reply's reasons on a member's line; the review item has them whole
+_SECTION = 3000
 REMIND, EXTEND, CONCLUDE, SEND = "board_remind", "board_extend", "board_conclude", "board_send"
 
 
@@ -105,7 +107,8 @@ def render(
         summary.append(book.troika_line(round=row.troika_round, reviews=reviews))
     if status.state in (State.CONSULTING, State.TALLIED, State.CONCLUDED):
         outcome = row.outcome or status.result.outcome.value
-        summary.append(book.outcome_line(outcome=outcome, final=bool(row.outcome)))
+        depends = [] if row.outcome else _depends(status, language)
+        summary.append(book.outcome_line(outcome=outcome, final=bool(row.outcome), depends=depends))
     blocks: list[Block] = [
         {"type": "header", "text": _plain(f"{row.id} · {title}", 150)},
         {"type": "section", "text": _mrkdwn("\n".join(summary))},
@@ -149,14 +152,51 @@ def _members(
         extra += [book.bounced(address=escape(a)) for a in notes.bouncing.get(m.code, [])]
         tail = f" · _{'; '.join(extra)}_" if extra else ""
         lines.append(
-            f"{MARKS[m.standing]} *{name}* — {book.standing(value=m.standing.value)}{tail}"
+            f"{MARKS[m.standing]} *{name}* — {book.standing(value=m.standing.value)}"
+            f"{_held(m, book, language)}{tail}"
         )
-    counts = {s.value: status.result.count(s) for s in Standing}
+    counts: dict[str, int] = {s.value: status.result.count(s) for s in Standing}
+    counts["held"] = sum(len(m.held) for m in status.members)
     return [
         {"type": "divider"},
-        {"type": "section", "text": _mrkdwn(_fit("\n".join(lines)))},
+        *_sections(lines),
         {"type": "context", "elements": [_mrkdwn(book.counts(c=counts))]},
     ]
+
+
+def _held(m: MemberLine, book: Phrasebook, language: Language) -> str:
+    """The note after the standing ("— a newer reply is held for review: …"), with the
+    reasons of all its held replies in words."""
+    if not m.held:
+        return ""
+    kind = "newer" if m.held_newer else ("earlier" if m.answered_at else "held")
+    reasons = held.describe(",".join(h.reasons for h in m.held), language)
+    return f" — *{book.held(kind=kind, reasons=escape(_excerpt(reasons, _REASONS)))}*"
+
+
+def _depends(status: ConsultationStatus, language: Language) -> list[tuple[str, bool]]:
+    spanish = language is Language.ES
+    found = [
+        (m.name_es if spanish else m.name_en, m.held_newer)
+        for m in status.members
+        if m.code in status.depends_on
+    ]
+    return sorted(found, key=lambda pair: _sort_key(pair[0]))
+
+
+def _sections(lines: list[str]) -> list[Block]:
+    """Lines packed into sections of at most 3,000 characters each (Slack refuses the whole
+    message past that), never splitting a line; 11 members with held reasons fit in a few
+    sections, far from the 50 blocks a message may hold."""
+    sections: list[list[str]] = [[]]
+    size = 0
+    for line in (_fit(line) for line in lines):
+        if sections[-1] and size + 1 + len(line) > _SECTION:
+            sections.append([])
+            size = 0
+        size += len(line) + (1 if sections[-1] else 0)
+        sections[-1].append(line)
+    return [{"type": "section", "text": _mrkdwn("\n".join(chunk))} for chunk in sections if chunk]
 
 
 def _buttons(status: ConsultationStatus, book: Phrasebook) -> list[Block]:
@@ -197,7 +237,7 @@ def _mrkdwn(text: str) -> Block:
 
 def _fit(text: str) -> str:
     """A section holds 3,000 characters; past that Slack refuses the whole message."""
-    return text if len(text) <= 3000 else text[:2999] + "…"
+    return text if len(text) <= _SECTION else text[: _SECTION - 1] + "…"
 
 
 def _sort_key(name: str) -> str:
@@ -205,6 +245,6 @@ def _sort_key(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
 
 
-def _excerpt(text: str | None) -> str:
+def _excerpt(text: str | None, limit: int = _EXCERPT) -> str:
     flat = " ".join((text or "").split())
-    return flat if len(flat) <= _EXCERPT else flat[: _EXCERPT - 1] + "…"
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

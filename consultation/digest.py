@@ -6,11 +6,14 @@ shows the state at that moment however late it is sent. Everything is codes and 
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
+from consultation.deliveries import delivery_notes
 from consultation.lifecycle import OPEN_STATES
 from consultation.status import ConsultationStatus, consultation_status
 from consultation.vocabulary import CountryStatus, Role, Standing, State, TroikaStatus
@@ -42,13 +45,27 @@ async def gather(session: AsyncSession, *, now: datetime, since: datetime) -> di
         "names": {c.code: [c.name_es, c.name_en] for c in countries},
         "consultations": [await _open(session, view, unreachable) for view in views],
         "changes": await _changes(session, now=now, since=since),
-        "review_unlinked": await _review(session, None),
+        "review_closed": await _review_closed(session, [row.id for row in open_rows]),
+        "review_unlinked": await _review_unlinked(session),
         "failing": failing,
+        **await delivery_notes(session, now=now, since=since),
     }
 
 
+# Everything a digest may list; with none of them it says plainly there is nothing to report.
+SECTIONS = (
+    "consultations",
+    "changes",
+    "review_closed",
+    "review_unlinked",
+    "failing",
+    "delayed",
+    "unverified_bounces",
+)
+
+
 def is_empty(digest: dict[str, Any]) -> bool:
-    return not any(digest[k] for k in ("consultations", "changes", "review_unlinked", "failing"))
+    return not any(digest.get(k) for k in SECTIONS)
 
 
 def _by_deadline(view: ConsultationStatus) -> tuple[int, str, str]:
@@ -87,7 +104,13 @@ async def _open(
         "answered": sum(1 for m in view.members if m.standing not in _UNANSWERED),
         "members": len(view.members),
         "open_amendments": len(view.open_amendments),
-        "review": await _review(session, row.id),
+        "projected": view.result.outcome.value,
+        # Members whose held replies the outcome hangs on, and whether each is newer than a
+        # recorded position ("blocked, but Canada's newer reply is held for review").
+        "depends": [[m.code, m.held_newer] for m in view.members if m.code in view.depends_on]
+        if state in (State.CONSULTING, State.TALLIED)
+        else [],
+        "review": _held(view),
         "out_of_office": await _out_of_office(session, row, view, now=view.now),
     }
 
@@ -95,20 +118,88 @@ async def _open(
 _UNANSWERED = (Standing.PENDING, Standing.SILENT)
 
 
-async def _review(session: AsyncSession, consultation_id: str | None) -> list[dict[str, Any]]:
-    query = select(InboundMessageRow).where(InboundMessageRow.status == "review")
-    query = query.where(InboundMessageRow.consultation_id == consultation_id)
-    rows = (await session.exec(query.order_by(col(InboundMessageRow.id)))).all()
-    return [
-        {
-            "id": r.id,
-            "country": r.country,
-            "sender": r.sender,
-            "reason": r.reason or "",
-            "received_at": r.received_at.isoformat(),
-        }
-        for r in rows
-    ]
+def _held(view: ConsultationStatus) -> list[dict[str, Any]]:
+    """The consultation's replies still held (settled ones are not ``review`` any more), each
+    said as it bears on its country: a newer reply that may change a recorded position, the
+    only reply of a country still pending, an earlier one a recorded answer overtook, or one
+    on another version or of no proven country."""
+    lines = {m.code: m for m in view.members}
+    found = []
+    for h in view.held:
+        member = lines.get(h.country or "")
+        current = member is not None and h.version == view.version.number
+        position = member.standing.value if member and member.answered_at else None
+        if not current:
+            bearing = "other"
+        elif h.newer:
+            bearing = "newer"
+        else:
+            bearing = "earlier" if position else "held"
+        found.append(
+            {
+                "id": h.inbound_id,
+                "country": h.country,
+                "sender": h.sender or "",
+                "reason": h.reasons,
+                "received_at": h.received_at.isoformat(),
+                "version": h.version,
+                "bearing": bearing,
+                "standing": position,
+            }
+        )
+    return found
+
+
+async def _review_unlinked(session: AsyncSession) -> list[dict[str, Any]]:
+    """Held messages that prove no consultation (a message with a proof is tied to its own)."""
+    query = _held_rows().where(col(InboundMessageRow.consultation_id).is_(None))
+    return [_row(r) for r in (await session.exec(query)).all()]
+
+
+async def _review_closed(session: AsyncSession, open_ids: list[str]) -> list[dict[str, Any]]:
+    """Held replies on consultations no longer open (concluded, withdrawn): still a person's
+    to settle, listed under their consultation."""
+    query = _held_rows().where(col(InboundMessageRow.consultation_id).is_not(None))
+    if open_ids:
+        query = query.where(col(InboundMessageRow.consultation_id).not_in(open_ids))
+    rows = (await session.exec(query)).all()
+    if not rows:
+        return []
+    ids = {r.consultation_id for r in rows if r.consultation_id}
+    titles = select(ConsultationRow).where(col(ConsultationRow.id).in_(ids))
+    named = {c.id: [c.title_es, c.title_en] for c in (await session.exec(titles)).all()}
+    grouped: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        assert r.consultation_id is not None
+        entry = grouped.setdefault(
+            r.consultation_id,
+            {
+                "id": r.consultation_id,
+                "title": named.get(r.consultation_id, ["", ""]),
+                "review": [],
+            },
+        )
+        entry["review"].append({**_row(r), "version": r.version, "bearing": "other"})
+    return list(grouped.values())
+
+
+def _held_rows() -> SelectOfScalar[InboundMessageRow]:
+    return (
+        select(InboundMessageRow)
+        .options(defer(cast(QueryableAttribute[bytes], InboundMessageRow.raw)))
+        .where(InboundMessageRow.status == "review")
+        .order_by(col(InboundMessageRow.id))
+    )
+
+
+def _row(r: InboundMessageRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "country": r.country,
+        "sender": r.sender or "",
+        "reason": r.reason or "",
+        "received_at": r.received_at.isoformat(),
+    }
 
 
 async def _out_of_office(

@@ -1,8 +1,11 @@
 """Where a consultation stands: the view behind `consulta status`, Slack's board and the digest."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import cast
 
+from sqlalchemy.orm import QueryableAttribute, defer
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import clock, tally
@@ -13,10 +16,25 @@ from store.tables import (
     AmendmentRow,
     ConsultationRow,
     CountryRow,
+    InboundMessageRow,
     PositionRow,
     TroikaReviewRow,
     VersionRow,
 )
+
+
+@dataclass(frozen=True)
+class HeldReply:
+    """A reply to this consultation held for a person (inbound status ``review``)."""
+
+    inbound_id: int
+    country: str | None  # only when a proof names it
+    version: int | None
+    sender: str | None
+    reasons: str  # codes, comma-separated: words come from ``consultation.held.describe``
+    received_at: datetime
+    # Received after the country's recorded position on this version: counting it may change it.
+    newer: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,6 +46,19 @@ class MemberLine:
     extension_requested: bool
     amendments: int
     answered_at: datetime | None
+    held: tuple[HeldReply, ...] = ()  # on the current version, oldest first
+
+    @property
+    def held_newer(self) -> bool:
+        """A recorded position that a held reply may change."""
+        return any(h.newer for h in self.held)
+
+    @property
+    def undecided(self) -> bool:
+        """A held reply that may still decide this member's standing: newer than its
+        position, or the member has none yet (a held reply older than a recorded answer was
+        overtaken by it)."""
+        return bool(self.held) and (self.answered_at is None or self.held_newer)
 
 
 @dataclass(frozen=True)
@@ -39,6 +70,10 @@ class ConsultationStatus:
     result: tally.Tally
     troika: list[TroikaReviewRow] = field(default_factory=list)
     open_amendments: list[AmendmentRow] = field(default_factory=list)
+    # Every reply held on this consultation, any version, tied to a country or not.
+    held: list[HeldReply] = field(default_factory=list)
+    # Members whose held replies could change the outcome (see ``tally.hangs_on``).
+    depends_on: tuple[str, ...] = ()
 
     @property
     def state(self) -> State:
@@ -83,11 +118,45 @@ async def consultation_status(
         deadline_passed=passed,
         silence=SilenceRule(row.silence_rule),
     )
-    lines = [_line(m, result, latest, extensions, amendments) for m in members]
+    held = _against(await held_replies(session, row.id), latest, version.number)
+    current = [h for h in held if h.version == version.number and h.country]
+    lines = [_line(m, result, latest, extensions, amendments, current) for m in members]
+    depends = tally.hangs_on(result, [m.code for m in lines if m.undecided])
     troika = (
         await queries.troika_reviews(session, row.id, row.troika_round) if row.troika_round else []
     )
-    return ConsultationStatus(row, version, now, lines, result, troika, open_amendments)
+    return ConsultationStatus(
+        row, version, now, lines, result, troika, open_amendments, held, depends
+    )
+
+
+async def held_replies(session: AsyncSession, consultation_id: str) -> list[HeldReply]:
+    """One query for every held reply on the consultation; never the raw bytes."""
+    query = (
+        select(InboundMessageRow)
+        .options(defer(cast(QueryableAttribute[bytes], InboundMessageRow.raw)))
+        .where(InboundMessageRow.consultation_id == consultation_id)
+        .where(InboundMessageRow.status == "review")
+        .order_by(col(InboundMessageRow.received_at), col(InboundMessageRow.id))
+    )
+    return [
+        HeldReply(r.id, r.country, r.version, r.sender, r.reason or "", r.received_at)
+        for r in (await session.exec(query)).all()
+        if r.id is not None
+    ]
+
+
+def _against(
+    held: list[HeldReply], latest: dict[str, PositionRow], version: int
+) -> list[HeldReply]:
+    """Each held reply on the current version marked newer when received after its country's
+    recorded position: counting it may change that position."""
+    marked = []
+    for h in held:
+        position = latest.get(h.country or "") if h.version == version else None
+        newer = position is not None and h.received_at > position.recorded_at
+        marked.append(replace(h, newer=newer))
+    return marked
 
 
 def _line(
@@ -96,8 +165,11 @@ def _line(
     latest: dict[str, PositionRow],
     extensions: set[str],
     amendments: list[AmendmentRow],
+    held: list[HeldReply],
 ) -> MemberLine:
     position = latest.get(country.code)
+    since = position.recorded_at if position else None
+    mine = tuple(h for h in held if h.country == country.code)
     return MemberLine(
         code=country.code,
         name_es=country.name_es,
@@ -105,5 +177,6 @@ def _line(
         standing=result.standings[country.code],
         extension_requested=country.code in extensions,
         amendments=sum(1 for a in amendments if a.country == country.code),
-        answered_at=position.recorded_at if position else None,
+        answered_at=since,
+        held=mine,
     )

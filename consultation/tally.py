@@ -70,3 +70,16 @@ def _blocks(standing: Standing, silence: SilenceRule) -> bool:
         return True
     absent = standing in (Standing.PENDING, Standing.SILENT)
     return absent and silence is SilenceRule.EXPLICIT
+
+
+def hangs_on(result: Tally, undecided: Iterable[str]) -> tuple[str, ...]:
+    """The members whose held replies could change the outcome if counted.
+
+    A block stands while any blocking member has nothing held that might lift it; otherwise
+    any held reply may still bring an objection or an amendment.
+    """
+    held = set(undecided)
+    waiting = tuple(code for code in result.standings if code in held)
+    if result.outcome is Outcome.BLOCKED:
+        return result.blocking if set(result.blocking) <= set(waiting) else ()
+    return waiting

@@ -70,6 +70,17 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
             datetime.fromisoformat(instant), timezone=timezone, language=language
         )
 
+    def held(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **r,
+            "country": name(r["country"]) if r["country"] else "",
+            "at": local(r["received_at"]),
+            "reason": _reasons(r["reason"], language),
+            "bearing": r.get("bearing", "other"),
+            "standing": r.get("standing"),
+            "version": r.get("version"),
+        }
+
     now = arrow.get(payload["now"]).to(timezone)
     consultations = [
         {
@@ -83,15 +94,12 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
             "blocking": listed(c["blocking"]),
             "extension_requested": listed(c["extension_requested"]),
             "troika_pending": listed(c["troika_pending"]),
-            "review": [
-                {
-                    **r,
-                    "country": name(r["country"]) if r["country"] else "",
-                    "at": local(r["received_at"]),
-                    "reason": _reasons(r["reason"], language),
-                }
-                for r in c["review"]
-            ],
+            "projected": c.get("projected", ""),
+            "depends": sorted(
+                ((name(code), newer) for code, newer in c.get("depends", [])),
+                key=lambda pair: _collation(pair[0]),
+            ),
+            "review": [held(r) for r in c["review"]],
             "out_of_office": [
                 {
                     **o,
@@ -135,6 +143,19 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
             {**r, "at": local(r["received_at"]), "reason": _reasons(r["reason"], language)}
             for r in payload["review_unlinked"]
         ],
+        "review_closed": [
+            {
+                "id": entry["id"],
+                "title": entry["title"][index] or entry["title"][0],
+                "review": [held(r) for r in entry["review"]],
+            }
+            for entry in payload.get("review_closed", [])
+        ],
+        "delayed": [
+            {**d, "country": name(d["country"]) if d.get("country") else ""}
+            for d in payload.get("delayed", [])
+        ],
+        "unverified_bounces": payload.get("unverified_bounces", 0),
         "zone": timezone.rsplit("/", 1)[-1].replace("_", " "),
         "signature": _SIGNATURE[language],
     }

@@ -7,8 +7,9 @@ from typing import Any
 import arrow
 from jinja2 import Environment
 
+from consultation import held
 from consultation.deadlines import render_deadline
-from consultation.status import ConsultationStatus
+from consultation.status import ConsultationStatus, MemberLine
 from consultation.vocabulary import Kind, Language, Standing
 from store.tables import EventRow
 
@@ -43,18 +44,16 @@ def status_context(status: ConsultationStatus, language: Language) -> dict[str, 
         "troika": [(r.country, r.status, r.comment) for r in status.troika],
         "projected": status.result.outcome.value,
         "blocking": list(status.result.blocking),
-        "members": [
-            {
-                "code": m.code,
-                "name": m.name_es if spanish else m.name_en,
-                "standing": m.standing.value,
-                "answered": _local(m.answered_at, row.timezone),
-                "extension": m.extension_requested,
-                "amendments": m.amendments,
-            }
-            for m in status.members
-        ],
+        "members": [_member(m, row.timezone, language) for m in status.members],
         "counts": {s.value: status.result.count(s) for s in Standing},
+        "held": sum(len(m.held) for m in status.members),
+        "depends": [
+            {"name": m.name_es if spanish else m.name_en, "newer": m.held_newer}
+            for m in status.members
+            if m.code in status.depends_on
+        ]
+        if row.outcome is None
+        else [],
         "amendments": [
             {
                 "id": a.id,
@@ -64,6 +63,27 @@ def status_context(status: ConsultationStatus, language: Language) -> dict[str, 
                 "proposed": _excerpt(a.proposed),
             }
             for a in status.open_amendments
+        ],
+    }
+
+
+def _member(m: MemberLine, timezone: str, language: Language) -> dict[str, Any]:
+    return {
+        "code": m.code,
+        "name": m.name_es if language is Language.ES else m.name_en,
+        "standing": m.standing.value,
+        "answered": _local(m.answered_at, timezone),
+        "extension": m.extension_requested,
+        "amendments": m.amendments,
+        # "newer" may change the recorded position; "earlier" was overtaken by it.
+        "held_as": "newer" if m.held_newer else ("earlier" if m.answered_at else "held"),
+        "held": [
+            {
+                "id": h.inbound_id,
+                "at": _local(h.received_at, timezone),
+                "reason": held.describe(h.reasons, language),
+            }
+            for h in m.held
         ],
     }
 

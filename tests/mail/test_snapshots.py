@@ -91,6 +91,7 @@ async def a_week(db: Database, time: ManualTime) -> dict[str, str]:
     time.set(datetime(2026, 12, 10, 20, 30, tzinfo=UTC))
     async with db.transaction() as session:
         await _mailbox(session, flows.id, time.now())
+        await _held_and_delivery(session, flows.id, early.id, time.now())
     time.set(datetime(2026, 12, 11, 5, 0, tzinfo=UTC))
     async with db.transaction() as session:
         await closing.tally_at_deadline(session, urgent.id, move(time, actor="consulta:scheduler"))
@@ -144,6 +145,54 @@ async def _mailbox(session: AsyncSession, consultation_id: str, now: datetime) -
         at=now,
         payload={"country": "US", "contact": "United States focal point", "until": "2026-12-14"},
     )
+
+
+async def _held_and_delivery(session: AsyncSession, flows: str, early: str, now: datetime) -> None:
+    """Canada's newer reply held after its approval, a reply already settled (not listed), one
+    held on a concluded consultation, a delayed delivery and three bounce-like messages that
+    answer nothing of ours."""
+    rows = [
+        ("<r3@ca.example>", "review", "question,amendments_not_found", flows, "CA"),
+        ("<r4@gt.example>", "recorded", "mixed_signals", flows, "GT"),
+        ("<r5@pa.example>", "review", "not_open", early, "PA"),
+    ]
+    for key, status, reason, consultation, country in rows:
+        session.add(
+            InboundMessageRow(
+                dedupe_key=key,
+                raw=b"...",
+                received_at=now,
+                status=status,
+                reason=reason,
+                consultation_id=consultation,
+                version=1,
+                country=country,
+                sender=f"puntofocal@{country.lower()}.example",
+            )
+        )
+    gt = (
+        await session.exec(
+            select(ContactEmailRow).where(col(ContactEmailRow.address).like("%.gt.example"))
+        )
+    ).first()
+    assert gt is not None
+    await journal.record_event(
+        session,
+        consultation_id=None,
+        kind="delivery_delayed",
+        actor="consulta",
+        at=now,
+        payload={"address": gt.address, "consultation": flows, "status": "4.4.1"},
+    )
+    for n in range(3):
+        await journal.record_event(
+            session,
+            consultation_id=None,
+            kind="bounce_unverified",
+            actor=f"mailer-daemon@relay{n}.example",
+            at=now,
+            payload={"problem": "not_ours", "claimed": [], "sender": ""},
+        )
 
 
 async def composed(db: Database, time: ManualTime, kind: str) -> list[EmailMessage]:
