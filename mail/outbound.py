@@ -14,8 +14,9 @@ What a refusal means depends on where it came (see `mail.smtp`):
 - a refusal of the *sender* (no connection, greeting, TLS, AUTH, MAIL FROM, DATA): no address
   is blamed and no attempt is counted. The outbox pauses (1 minute doubling to 30), the
   notice is tried again after the pause, the operator gets an ERROR log line each time and
-  the ST one alert email a day (`sending_refused`): the relay's trouble can last hours, and
-  one email a day says it without burying the ST; the log line is for monitoring.
+  the ST at most one alert email a day (`sending_refused`), at once for a 5xx, after three
+  refusals in a row otherwise: the relay's trouble can last hours, and one email a day says
+  it without burying the ST; the log line is for monitoring.
 """
 
 import asyncio
@@ -46,6 +47,10 @@ MAX_ATTEMPTS = 16
 FIRST_PAUSE = timedelta(minutes=1)
 MAX_PAUSE = timedelta(minutes=30)
 SENDING_REFUSED = "sending_refused"
+# The ST is told at once of a 5xx refusal of the sender (a blocklist, a policy: it will not fix
+# itself in a minute), and of any other refusal once it has lasted this many tries in a row
+# (1 + 2 minutes of pauses).
+ALERT_AFTER = 3
 
 
 @dataclass
@@ -251,6 +256,8 @@ class EmailOutbox:
             extra={"outbox": row.id, "until": self._paused_until.isoformat()},
         )
         code = next((r.code for r in result.results if r.code), None)
+        if (code or 0) < 500 and self._refusals < ALERT_AFTER:
+            return  # a 4xx or a dropped connection may be a relay restarting: the log says it
         await journal.queue_emails(
             session,
             kind=SENDING_REFUSED,
