@@ -1,12 +1,13 @@
 """Faults kept in proportion, through a real SMTP server (aiosmtpd): a refusal of the sender
 blames no address; a failing address holds its notices and recovers."""
 
+import asyncio
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from sqlmodel import select
+from sqlmodel import select, update
 
 from consultation import reminders
 from consultation.timesource import ManualTime
@@ -17,6 +18,7 @@ from store import queries
 from store.database import Database
 from store.tables import ContactEmailRow, ContactRow, OutboxRow
 from templates import environment
+from tests.databases import another_instance
 from tests.factories import make_consultation, move
 from tests.mail.test_compose import IDENTITY
 from tests.mail.test_outbound import GT, drain, rows
@@ -166,3 +168,24 @@ async def test_a_refused_connection_blames_no_address(db: Database, time: Manual
         report = await outbox.drain()
     assert report.refused and report.failed == 0 and report.addresses_failing == []
     assert {r.status for r in await rows(db, "draft")} == {"pending"}
+
+
+async def test_no_transaction_stays_open_while_the_smtp_server_is_slow(
+    db: Database, smtpd: SmtpServer, time: ManualTime
+) -> None:
+    await make_consultation(db, time)
+    gate = smtpd.hold()
+    async with SmtpSender(SmtpConfig(host=smtpd.host, port=smtpd.port)) as sender:
+        outbox = EmailOutbox(db, sender, env=environment(), identity=IDENTITY, time=time)
+        draining = asyncio.create_task(outbox.drain(limit=1))
+        async with asyncio.timeout(10):
+            while not smtpd.handler.waiting:
+                await asyncio.sleep(0.01)
+        # Another writer, the row in flight included: on SQLite it would find the database
+        # locked; on PostgreSQL it would wait on the row's lock.
+        async with another_instance(db) as other, asyncio.timeout(5):
+            async with other.transaction() as session:
+                await session.exec(update(OutboxRow).values(last_error="touched meanwhile"))
+        gate.set()
+        report = await draining
+    assert report.sent == 1 and len(smtpd.received) == 1
