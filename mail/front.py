@@ -179,7 +179,11 @@ def _retry_delay(failures: int) -> float:
 
 
 def _log(report: DrainReport) -> None:
-    if report.sent or report.retrying or report.failed:
+    if report.sent or report.retrying or report.failed or report.held:
         log.info(
-            "outbox: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed
+            "outbox: %d sent, %d to retry, %d held for a failing address, %d failed",
+            report.sent,
+            report.retrying,
+            report.held,
+            report.failed,
         )

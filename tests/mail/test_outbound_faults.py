@@ -189,3 +189,22 @@ async def test_no_transaction_stays_open_while_the_smtp_server_is_slow(
         gate.set()
         report = await draining
     assert report.sent == 1 and len(smtpd.received) == 1
+
+
+async def test_a_claim_whose_sender_died_is_sent_once_its_lease_runs_out(
+    db: Database, smtpd: SmtpServer, time: ManualTime
+) -> None:
+    await make_consultation(db, time)
+    async with db.transaction() as session:  # a sender claims a notice, then dies
+        dead = await queries.claim_outbox(session, "email", time.now())
+        assert dead is not None and dead.claimed_at == time.now()
+    report = await run_drain(db, smtpd, time)
+    assert report.sent == 25  # every other one; that one is still another's
+    time.advance(queries.OUTBOX_LEASE + timedelta(seconds=1))
+    report = await run_drain(db, smtpd, time)
+    assert report.sent == 1 and len(smtpd.received) == 26
+    message_id = str(parsed(smtpd.received[-1].data)["Message-ID"])
+    assert f".o{dead.id}@" in message_id  # the Message-ID the dead sender would have used
+    async with db.session() as session:
+        row = await session.get(OutboxRow, dead.id)
+    assert row is not None and row.status == "sent" and row.claimed_at is None
