@@ -13,8 +13,8 @@ probe connection of its own takes SQLite's write lock every 0.2 s and times how 
 Prints: replies/s (first append → every reply processed, measured while the rest of the burst
 goes on), notices/s (sent from the start until the outbox is empty; the CLI commands, one after
 another, keep queuing until they are done), the longest write-lock wait the probe saw, how
-often `serve` logged a database outage, and whether `serve` stayed up. Before the fix it exited on `database is
-locked` at `BEGIN IMMEDIATE`; the aim is that it stays up.
+often `serve` logged a database outage, and whether `serve` stayed up. Before the fix it
+exited on `database is locked` at `BEGIN IMMEDIATE`; the aim is that it stays up.
 """
 
 from __future__ import annotations
