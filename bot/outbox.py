@@ -1,14 +1,15 @@
 """Drain the outbox's Slack notices: the status messages and direct messages, each sent once.
 
-Like the email sender: one transaction per notice, the row locked while it is sent (``SKIP
-LOCKED`` on PostgreSQL). A 429 waits as long as Slack's Retry-After says, a 5xx or a broken
+Like the email sender: a notice is claimed (in flight, with a lease) in one short transaction,
+sent with no transaction open, and its outcome recorded in another; a sender that died is
+replaced when the lease runs out. A 429 waits as long as Slack's Retry-After says, a 5xx or a broken
 connection backs off; the row stays pending until Slack accepts it. An error Slack will
 repeat forever (``channel_not_found``, ``invalid_auth``…) fails the row and is recorded.
 """
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from consultation import journal
 from consultation.review import REVIEW_NOTICE
 from consultation.vocabulary import Language
 from store import queries
+from store.database import unavailable
 from store.tables import ContactRow, OutboxRow, SlackStatusMessageRow
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(minutes=30)
 MAX_ATTEMPTS = 20  # about half a day of 5xx: then a human should look
+BOARD_WAIT = 30.0  # seconds a sender waits for another to finish with a status message
 
 
 @dataclass
@@ -52,9 +55,25 @@ class _Transient(Exception):
         self.wait = wait
 
 
+@dataclass(frozen=True)
+class _Call:
+    """One Web API call prepared in the claim's transaction and made after it committed."""
+
+    row_id: int
+    method: str = ""  # empty: nothing to call (settled already, or ``busy``)
+    arguments: dict[str, Any] = field(default_factory=dict)
+    board: str | None = None  # the consultation whose status message this call posts/updates
+    busy: datetime | None = None  # another sender holds that status message until then
+
+
 class SlackOutbox:
-    def __init__(self, ctx: BotContext, client: AsyncWebClient) -> None:
+    """Claim (one transaction), call Slack, record (another): no transaction waits on Slack."""
+
+    def __init__(
+        self, ctx: BotContext, client: AsyncWebClient, *, board_wait: float = BOARD_WAIT
+    ) -> None:
         self._ctx, self._client = ctx, client
+        self._board_wait = board_wait
         # Slack's rate limits are per method and workspace: after a 429 every call waits.
         self._paused_until: datetime | None = None
 
@@ -64,69 +83,66 @@ class SlackOutbox:
             if self._paused_until is not None and self._ctx.time.now() < self._paused_until:
                 report.throttled = True
                 break
-            claimed: int | None = None
+            claimed: list[int] = []
             try:
-                async with self._ctx.db.transaction() as session:
-                    row = await queries.claim_outbox(session, "slack", self._ctx.time.now())
-                    if row is None:
-                        break
-                    claimed = row.id
-                    await self._attempt(session, row, report)
+                call = await self._claim(claimed, report)
+                if call is None:
+                    break
+                if call.busy is not None:
+                    call = await self._after_board_is_free(call, report)
+                if call.method:
+                    await self._send(call, report)
             except Exception as exc:  # noqa: BLE001 — the shunt: a human looks, the queue goes on
-                if claimed is None:
+                if not claimed or unavailable(exc):
                     raise
-                log.exception("slack outbox %s could not be sent", claimed)
-                await self._shunt(claimed, f"{type(exc).__name__}: {exc}", report)
+                log.exception("slack outbox %s could not be sent", claimed[0])
+                await self._shunt(claimed[0], f"{type(exc).__name__}: {exc}", report)
         return report
 
-    async def _shunt(self, row_id: int, reason: str, report: DrainReport) -> None:
-        async with self._ctx.db.transaction() as session:
-            row = await session.get(OutboxRow, row_id)
-            if row is not None:
-                await self._give_up(session, row, reason[:2000], report)
-
-    async def run(self, stop: asyncio.Event, *, idle: float = 5.0) -> None:
-        """Drain, then sleep until a move wakes us, ``idle`` passes or ``stop`` is set."""
-        while not stop.is_set():
-            self._ctx.wake.clear()
-            await self.drain()
-            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._ctx.wake)]
-            try:
-                await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in waiters:
-                    waiter.cancel()
-
-    async def _attempt(self, session: AsyncSession, row: OutboxRow, report: DrainReport) -> None:
+    async def _claim(self, claimed: list[int], report: DrainReport) -> _Call | None:
         now = self._ctx.time.now()
-        row.attempts += 1
-        try:
-            await self._deliver(session, row)
-        except _Transient as exc:
-            if row.attempts >= MAX_ATTEMPTS:
-                await self._give_up(session, row, str(exc), report)
-                return
-            row.next_attempt_at = now + (exc.wait or _backoff(row.attempts))
-            if exc.wait is not None:
-                self._paused_until = row.next_attempt_at
-            row.last_error = str(exc)
-            session.add(row)
-            report.retrying += 1
-            return
-        except SlackApiError as exc:
-            await self._give_up(session, row, _describe(exc), report)
-            return
-        except _Permanent as exc:
-            await self._give_up(session, row, str(exc), report)
-            return
-        row.status, row.sent_at, row.last_error = "sent", now, None
-        session.add(row)
-        report.sent += 1
+        async with self._ctx.db.transaction() as session:
+            row = await queries.claim_outbox(session, "slack", now)
+            if row is None:
+                return None
+            assert row.id is not None
+            claimed.append(row.id)
+            return await self._prepare(session, row, now, report)
 
-    async def _deliver(self, session: AsyncSession, row: OutboxRow) -> None:
+    async def _after_board_is_free(self, call: _Call, report: DrainReport) -> _Call:
+        """Another sender is posting or updating this status message: wait for it (one
+        HTTP call) and prepare afresh, so one message is posted and updates land in order.
+        A holder that never finishes (a dead process) leaves the row to retry at its lease."""
+        deadline = asyncio.get_running_loop().time() + self._board_wait
+        while call.busy is not None and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+            now = self._ctx.time.now()
+            async with self._ctx.db.transaction() as session:
+                row = await session.get(OutboxRow, call.row_id, populate_existing=True)
+                assert row is not None
+                call = await self._prepare(session, row, now, report)
+        if call.busy is not None:
+            await self._record_transient(
+                call, _Transient("the status message is being sent by another sender"), report
+            )
+            return _Call(call.row_id)
+        return call
+
+    async def _prepare(
+        self, session: AsyncSession, row: OutboxRow, now: datetime, report: DrainReport
+    ) -> _Call:
+        assert row.id is not None
+        try:
+            return await self._render(session, row, now)
+        except _Permanent as exc:
+            row.attempts += 1
+            await self._give_up(session, row, str(exc), report)
+            return _Call(row.id)
+
+    async def _render(self, session: AsyncSession, row: OutboxRow, now: datetime) -> _Call:
+        assert row.id is not None
         if row.kind == journal.STATUS_BOARD:
-            await self._board(session, row)
-            return
+            return await self._board(session, row, now)
         contact = await session.get(ContactRow, row.contact_id) if row.contact_id else None
         if contact is None or not contact.slack_user_id:
             raise _Permanent("the contact has no Slack user id any more")
@@ -137,30 +153,31 @@ class SlackOutbox:
         elif row.kind == REVIEW_NOTICE:
             blocks, text = await review.review_message(session, row, book, language)
         else:
-            blocks, text = await troika.direct_message(
-                session, row, book, language, self._ctx.time.now()
-            )
-        await self._call(
-            "chat_postMessage", channel=contact.slack_user_id, text=text, blocks=blocks
-        )
+            blocks, text = await troika.direct_message(session, row, book, language, now)
+        arguments = {"channel": contact.slack_user_id, "text": text, "blocks": blocks}
+        return _Call(row.id, "chat_postMessage", arguments)
 
-    async def _board(self, session: AsyncSession, row: OutboxRow) -> None:
+    async def _board(self, session: AsyncSession, row: OutboxRow, now: datetime) -> _Call:
         """Post the status message once, then update it in place.
 
         The consultation's ``slack_status_message`` row is claimed first (inserted if missing,
-        then locked), so two senders holding refreshes of one consultation take turns: the
-        first posts, the second finds the message and updates it. Every other refresh queued
-        for the consultation that no sender holds is then folded into this one *before* it is
-        rendered: whatever they announce is already committed, so the render shows it; a move
-        committed later queues a refresh of its own. Should this call fail, this row stays
-        pending and renders afresh on retry.
+        then held with ``claimed_until``), so two senders holding refreshes of one
+        consultation take turns: the first posts, the second waits, finds the message and
+        updates it. Every other refresh queued for the consultation that no sender holds is
+        then folded into this one *before* it is rendered: whatever they announce is already
+        committed, so the render shows it; a move committed later queues a refresh of its
+        own. Should the call fail, this row stays pending and renders afresh on retry.
         """
-        assert row.consultation_id is not None
-        now = self._ctx.time.now()
+        assert row.consultation_id is not None and row.id is not None
         posted = await _claim_board(session, row.consultation_id, now)
+        if posted.claimed_until is not None and posted.claimed_until > now:
+            return _Call(row.id, board=row.consultation_id, busy=posted.claimed_until)
+        posted.claimed_until = now + queries.OUTBOX_LEASE
+        session.add(posted)
         held_elsewhere = (
             select(OutboxRow.id)
             .where(col(OutboxRow.id) != row.id, col(OutboxRow.status) == "pending")
+            .where(col(OutboxRow.claimed_at).is_(None))  # not in another sender's hands
             .where(col(OutboxRow.channel) == "slack", col(OutboxRow.kind) == journal.STATUS_BOARD)
             .where(col(OutboxRow.consultation_id) == row.consultation_id)
             .with_for_update(skip_locked=True)  # waiting on another sender's row could deadlock
@@ -175,17 +192,92 @@ class SlackOutbox:
             session, row.consultation_id, self._ctx.phrases(language), language, now
         )
         if not posted.ts:
-            answer = await self._call(
-                "chat_postMessage", channel=self._ctx.status_channel, text=text, blocks=blocks
-            )
-            posted.channel, posted.ts = str(answer["channel"]), str(answer["ts"])
-            posted.posted_at = now
-        else:
-            await self._call(
-                "chat_update", channel=posted.channel, ts=posted.ts, text=text, blocks=blocks
-            )
-        posted.updated_at = now
-        session.add(posted)
+            arguments = {"channel": self._ctx.status_channel, "text": text, "blocks": blocks}
+            return _Call(row.id, "chat_postMessage", arguments, board=row.consultation_id)
+        arguments = {"channel": posted.channel, "ts": posted.ts, "text": text, "blocks": blocks}
+        return _Call(row.id, "chat_update", arguments, board=row.consultation_id)
+
+    async def _send(self, call: _Call, report: DrainReport) -> None:
+        try:
+            answer = await self._call(call.method, **call.arguments)
+        except _Transient as exc:
+            await self._record_transient(call, exc, report)
+            return
+        except SlackApiError as exc:
+            await self._shunt(call.row_id, _describe(exc), report, board=call.board)
+            return
+        now = self._ctx.time.now()
+        async with self._ctx.db.transaction() as session:
+            row = await session.get(OutboxRow, call.row_id, populate_existing=True)
+            assert row is not None
+            row.attempts += 1
+            row.status, row.sent_at, row.last_error, row.claimed_at = "sent", now, None, None
+            session.add(row)
+            if call.board is not None:
+                posted = await _free_board(session, call.board)
+                if posted is not None:
+                    if not posted.ts:
+                        posted.channel, posted.ts = str(answer["channel"]), str(answer["ts"])
+                        posted.posted_at = now
+                    posted.updated_at = now
+        report.sent += 1
+
+    async def _record_transient(self, call: _Call, exc: _Transient, report: DrainReport) -> None:
+        now = self._ctx.time.now()
+        async with self._ctx.db.transaction() as session:
+            row = await session.get(OutboxRow, call.row_id, populate_existing=True)
+            assert row is not None
+            if call.board is not None:
+                await _free_board(session, call.board)
+            row.attempts += 1
+            if row.attempts >= MAX_ATTEMPTS:
+                await self._give_up(session, row, str(exc), report)
+                return
+            row.next_attempt_at = now + (exc.wait or _backoff(row.attempts))
+            if exc.wait is not None:
+                self._paused_until = row.next_attempt_at
+            row.last_error, row.claimed_at = str(exc), None
+            session.add(row)
+            report.retrying += 1
+
+    async def _shunt(
+        self, row_id: int, reason: str, report: DrainReport, *, board: str | None = None
+    ) -> None:
+        async with self._ctx.db.transaction() as session:
+            row = await session.get(OutboxRow, row_id, populate_existing=True)
+            if board is None and row is not None and row.kind == journal.STATUS_BOARD:
+                board = row.consultation_id
+            if board is not None:
+                await _free_board(session, board)
+            if row is not None:
+                row.attempts += 1
+                await self._give_up(session, row, reason[:2000], report)
+
+    async def run(self, stop: asyncio.Event, *, idle: float = 5.0) -> None:
+        """Drain, then sleep until a move wakes us, ``idle`` passes or ``stop`` is set.
+
+        A database that cannot be reached (an outage, SQLite locked for too long) skips a
+        round, logged, and waits longer each time (up to a minute): the notices stay in the
+        outbox. Any other error still ends the loop."""
+        failures = 0
+        while not stop.is_set():
+            self._ctx.wake.clear()
+            wait = idle
+            try:
+                await self.drain()
+                failures = 0
+            except Exception as exc:
+                if not unavailable(exc):
+                    raise
+                failures += 1
+                wait = min(idle * 2**failures, 60.0)
+                log.warning("slack outbox: database unavailable, next try in %.0fs: %s", wait, exc)
+            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._ctx.wake)]
+            try:
+                await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
 
     async def _call(self, method: str, **arguments: Any) -> Any:
         try:
@@ -203,7 +295,7 @@ class SlackOutbox:
     async def _give_up(
         self, session: AsyncSession, row: OutboxRow, reason: str, report: DrainReport
     ) -> None:
-        row.status, row.last_error = "failed", reason
+        row.status, row.last_error, row.claimed_at = "failed", reason, None
         session.add(row)
         report.failed += 1
         log.warning("slack outbox %s (%s) failed: %s", row.id, row.kind, reason)
@@ -220,9 +312,9 @@ class SlackOutbox:
 async def _claim_board(
     session: AsyncSession, consultation_id: str, now: datetime
 ) -> SlackStatusMessageRow:
-    """The consultation's status message row, locked for this transaction; an empty ``ts``
-    means not posted yet. The insert waits for another sender's uncommitted one (PostgreSQL),
-    so only one of them ever posts; SQLite's transactions take turns anyway."""
+    """The consultation's status message row, locked for this (short) transaction; an empty
+    ``ts`` means not posted yet. The insert waits for another sender's uncommitted one
+    (PostgreSQL), so the second sees the first's ``claimed_until``."""
     table = SlackStatusMessageRow.__table__  # type: ignore[attr-defined]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     await session.exec(
@@ -237,6 +329,14 @@ async def _claim_board(
         .execution_options(populate_existing=True)
     )
     return (await session.exec(query)).one()
+
+
+async def _free_board(session: AsyncSession, consultation_id: str) -> SlackStatusMessageRow | None:
+    posted = await session.get(SlackStatusMessageRow, consultation_id, populate_existing=True)
+    if posted is not None:
+        posted.claimed_until = None
+        session.add(posted)
+    return posted
 
 
 def _retry_after(exc: SlackApiError) -> timedelta:

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import clock, closing, digest, journal, reminders
@@ -39,7 +38,7 @@ from consultation.moves import Move, current_version
 from consultation.timesource import TimeSource
 from consultation.vocabulary import Role, State
 from store import jobs, queries
-from store.database import Database
+from store.database import Database, unavailable
 from store.tables import ConsultationRow, ScheduledJobRow, VersionRow
 
 ACTOR = "consulta:scheduler"
@@ -109,7 +108,9 @@ class Scheduler:
         while not stop.is_set():
             try:
                 await self.tick()
-            except (OperationalError, DBAPIError) as exc:
+            except Exception as exc:
+                if not unavailable(exc):
+                    raise
                 log.warning("scheduler %s: tick skipped, database unavailable: %s", self.name, exc)
             await wait(interval)
 
@@ -127,8 +128,8 @@ class Scheduler:
                 session.add(job)
                 return Done(key, kind, outcome, detail)
         except Exception as exc:  # noqa: BLE001 — shunted to the row, retried; the loop goes on
-            if job_id is None:
-                raise
+            if job_id is None or unavailable(exc):
+                raise  # an outage is no fault of the job: the tick is skipped
             log.exception("scheduler %s: job %s failed", self.name, key)
             outcome = await self._failed(job_id, exc, now)
             return Done(key, kind, outcome, f"{type(exc).__name__}: {exc}")

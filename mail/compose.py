@@ -19,7 +19,7 @@ from consultation import held
 from consultation.deadlines import render_deadline
 from consultation.texts import Text
 from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
-from mail import tokens
+from mail import failing, tokens
 from mail.digest import digest_message
 from mail.docx_render import render_docx
 from mail.redline import paragraph_changes, redline_html, redline_text
@@ -71,7 +71,7 @@ async def compose(
     now: datetime,
 ) -> Composed | None:
     """The email for ``row``, or None when its contact has no deliverable address left."""
-    contact, recipients = await _recipients(session, row)
+    contact, recipients = await _recipients(session, row, now)
     if not recipients:
         return None
     language = Language(row.language)
@@ -120,9 +120,12 @@ async def compose(
     return Composed(message, recipients)
 
 
-async def _recipients(session: AsyncSession, row: OutboxRow) -> tuple[ContactRow, list[str]]:
-    """A roster contact's working addresses, or the one address of someone outside the roster;
-    those that already accepted this notice are left out of a retry."""
+async def _recipients(
+    session: AsyncSession, row: OutboxRow, now: datetime
+) -> tuple[ContactRow, list[str]]:
+    """A roster contact's working addresses (and a failing one whose daily try is due), or the
+    one address of someone outside the roster; those that already accepted this notice are
+    left out of a retry."""
     if row.contact_id is None:
         outsider = ContactRow(name=row.address or "", language=row.language, timezone="UTC")
         found = [row.address] if row.address else []
@@ -131,7 +134,9 @@ async def _recipients(session: AsyncSession, row: OutboxRow) -> tuple[ContactRow
         assert contact is not None
         outsider = contact
         found = [
-            e.address for e in await queries.emails_of(session, row.contact_id) if not e.failing
+            e.address
+            for e in await queries.emails_of(session, row.contact_id)
+            if not e.failing or failing.probe_due(e, now)
         ]
     delivered = set(row.payload.get("delivered_to", []))
     return outsider, [a for a in found if a not in delivered]

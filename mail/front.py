@@ -18,14 +18,17 @@ Start-up processes what an earlier run stored and did not process, before listen
 is held only in memory: stopping at any point and starting again loses nothing and does
 nothing twice (the listener's position, the inbound rows and the outbox rows are in the store).
 
-An exception other than the IMAP connection's own (the database gone, say) ends `run`: the
-process manager restarts the service, and the restart resumes from the store.
+A database that cannot be reached (an outage, a restart, SQLite locked by another process for
+longer than its busy timeout) does not end `run`: each loop logs it, waits (1 s doubling to
+`DB_RETRY_MAX`) and tries again; the listener starts over from the stored position. Any other
+exception (a programming error) ends `run`: the process manager restarts the service, and the
+restart resumes from the store.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from jinja2 import Environment
@@ -42,10 +45,13 @@ from mail.mailbox_store import StoredMailboxState
 from mail.outbound import DrainReport, EmailOutbox
 from mail.reader_pool import Reader
 from mail.smtp import SmtpConfig, SmtpSender
-from store.database import Database
+from store.database import Database, unavailable
 from store.leader import LeaderLock, lead
 
 log = logging.getLogger(__name__)
+
+DB_RETRY_FIRST = 1.0  # seconds
+DB_RETRY_MAX = 30.0
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ class MailFront:
         try:
             if self._reader is not None:
                 await self._reader.start()
-            await self.inbox.process_stored()
+            await _despite_outages("processing stored mail", self.inbox.process_stored, stop)
             async with asyncio.TaskGroup() as group:
                 if self._config.imap is not None and self._lock is not None:
                     group.create_task(self._listen(self._config.imap, self._lock, stop))
@@ -129,24 +135,66 @@ class MailFront:
                 self._after_receive()
 
         async def listen(ended: asyncio.Event) -> None:
-            await ImapListener(imap, self._state).run(handle, ended)
+            # The message in hand when the database went is not marked handled: the next
+            # run starts with it again (the inbox deduplicates).
+            await _despite_outages(
+                "listening", lambda: ImapListener(imap, self._state).run(handle, ended), ended
+            )
 
         await lead(lock, listen, stop, retry=self._config.leader_retry)
 
     async def _send(self, stop: asyncio.Event) -> None:
+        failures = 0
         while True:
             self._wake.clear()
-            await self.inbox.process_stored()
-            report = await self.outbox.drain()
-            _log(report)
+            wait = self._config.interval
+            try:
+                await self.inbox.process_stored()
+                _log(await self.outbox.drain())
+                failures = 0
+            except Exception as exc:
+                if not unavailable(exc):
+                    raise
+                failures += 1
+                wait = _retry_delay(failures)
+                log.warning("sending: database unavailable, next try in %.0fs: %s", wait, exc)
             if stop.is_set():
                 return
             with contextlib.suppress(TimeoutError, Interrupted):
-                await until(self._wake.wait(), [stop], self._config.interval)
+                await until(self._wake.wait(), [stop], wait)
+
+
+async def _despite_outages(
+    what: str, work: Callable[[], Awaitable[object]], stop: asyncio.Event
+) -> None:
+    """``work`` until it returns, started again after each database outage; returns at
+    ``stop``. Any other exception goes out."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            await work()
+            return
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            failures += 1
+            wait = _retry_delay(failures)
+            log.warning("%s: database unavailable, next try in %.0fs: %s", what, wait, exc)
+        with contextlib.suppress(TimeoutError, Interrupted):
+            await until(stop.wait(), [stop], wait)
+
+
+def _retry_delay(failures: int) -> float:
+    delay: float = DB_RETRY_FIRST * 2 ** min(failures - 1, 16)
+    return min(delay, DB_RETRY_MAX)
 
 
 def _log(report: DrainReport) -> None:
-    if report.sent or report.retrying or report.failed:
+    if report.sent or report.retrying or report.failed or report.held:
         log.info(
-            "outbox: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed
+            "outbox: %d sent, %d to retry, %d held for a failing address, %d failed",
+            report.sent,
+            report.retrying,
+            report.held,
+            report.failed,
         )

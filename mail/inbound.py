@@ -52,7 +52,7 @@ from mail.reading import Reading, read_reply
 from mail.reading.nesting import too_deep
 from mail.sender import Sender, header_values, read_sender
 from store import queries
-from store.database import Database
+from store.database import Database, unavailable
 from store.tables import ContactRow, InboundMessageRow
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,8 @@ class Inbox:
             verdict = await _authenticate(prepared.raw, self._authentication)
             return await self._decide(inbound_id, reading, held, verdict)
         except Exception as exc:  # noqa: BLE001 — the shunt: record, hold at the third, go on
+            if unavailable(exc):  # the database, not the message: the loop waits and retries
+                raise
             log.exception("inbound message %s failed", inbound_id)
             await self._count_failure(inbound_id, exc)
             return None

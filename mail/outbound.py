@@ -1,11 +1,29 @@
 """Drain the outbox's email notices over SMTP: each sent once, retried with backoff, failures
-recorded on the contact and reported to the PPT and the ST."""
+recorded on the contact and reported to the PPT and the ST.
+
+No transaction stays open while SMTP talks: a notice is *claimed* (marked in flight with a lease,
+committed), composed, sent, then its outcome is recorded in a second transaction. Another
+sender (a second instance on PostgreSQL) skips a claimed notice until its lease runs out, so a
+sender that died mid-send is replaced, with the same Message-ID (the row's id names it).
+
+What a refusal means depends on where it came (see `mail.smtp`):
+
+- a 4xx at RCPT TO: that recipient is retried with backoff, `MAX_ATTEMPTS` times;
+- a 5xx at RCPT TO: that address is marked failing (the PPT and the ST are told once); the
+  contact's notices are held and tried on it once a day (`mail.failing`);
+- a refusal of the *sender* (no connection, greeting, TLS, AUTH, MAIL FROM, DATA): no address
+  is blamed and no attempt is counted. The outbox pauses (1 minute doubling to 30), the
+  notice is tried again after the pause, the operator gets an ERROR log line each time and
+  the ST at most one alert email a day (`sending_refused`), at once for a 5xx, after three
+  refusals in a row otherwise: the relay's trouble can last hours, and one email a day says
+  it without burying the ST; the log line is for monitoring.
+"""
 
 import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from jinja2 import Environment
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,8 +31,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from consultation import journal
 from consultation.timesource import TimeSource
 from consultation.vocabulary import Role
-from mail import tokens
-from mail.compose import Identity, compose
+from mail import failing, tokens
+from mail.compose import Composed, Identity, compose
 from mail.smtp import DeliveryResult, SmtpSender
 from store import queries
 from store.database import Database
@@ -26,6 +44,14 @@ log = logging.getLogger(__name__)
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=2)
 MAX_ATTEMPTS = 16
+# Waits after the server refused the sender: short at first (a relay restarting), then calmer.
+FIRST_PAUSE = timedelta(minutes=1)
+MAX_PAUSE = timedelta(minutes=30)
+SENDING_REFUSED = "sending_refused"
+# The ST is told at once of a 5xx refusal of the sender (a blocklist, a policy: it will not fix
+# itself in a minute), and of any other refusal once it has lasted this many tries in a row
+# (1 + 2 minutes of pauses).
+ALERT_AFTER = 3
 
 
 @dataclass
@@ -33,16 +59,19 @@ class DrainReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    held: int = 0  # for an address that fails: kept, tried again at its next probe
     addresses_failing: list[str] = field(default_factory=list)
+    refused: bool = False  # the server refused the sender: the outbox pauses
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    row_id: int
+    composed: Composed | None  # None: settled without sending (held, or given up)
 
 
 class EmailOutbox:
-    """Sends due email notices, one database transaction per notice.
-
-    The row is locked while its message is sent (``SKIP LOCKED`` on PostgreSQL), so two
-    instances never send the same notice; recipients already accepted are remembered on the
-    row, so a retry goes only to those still missing.
-    """
+    """Sends due email notices: claim (one transaction), send, record (another)."""
 
     def __init__(
         self,
@@ -55,9 +84,15 @@ class EmailOutbox:
     ) -> None:
         self._db, self._sender, self._env = db, sender, env
         self._identity, self._time = identity, time
+        self._paused_until: datetime | None = None
+        self._refusals = 0  # sender refusals in a row: the pause doubles with each
+
+    @property
+    def paused_until(self) -> datetime | None:
+        return self._paused_until
 
     async def drain(self, *, limit: int = 1000) -> DrainReport:
-        """Send what is due, up to ``limit`` notices.
+        """Send what is due, up to ``limit`` notices (none while paused after a refusal).
 
         Cancelled, it first finishes the notice in flight: a message the SMTP server has
         accepted is recorded as sent before the cancellation goes on, so a shutdown never
@@ -66,6 +101,9 @@ class EmailOutbox:
         """
         report = DrainReport()
         for _ in range(limit):
+            if self._paused_until is not None and self._time.now() < self._paused_until:
+                report.refused = True
+                break
             one = asyncio.ensure_future(self._next(report))
             try:
                 more = await asyncio.shield(one)
@@ -77,52 +115,102 @@ class EmailOutbox:
         return report
 
     async def _next(self, report: DrainReport) -> bool:
-        async with self._db.transaction() as session:
-            row = await queries.claim_outbox(session, "email", self._time.now())
-            if row is None:
-                return False
-            await self._deliver(session, row, report)
-            return True
-
-    async def _deliver(self, session: AsyncSession, row: OutboxRow, report: DrainReport) -> None:
-        now = self._time.now()
-        composed = await compose(session, row, env=self._env, identity=self._identity, now=now)
+        claimed = await self._claim(report)
+        if claimed is None:
+            return False
+        composed = claimed.composed
         if composed is None:
-            await self._give_up(
-                session, row, "no deliverable address left for this contact", report
-            )
-            return
+            return True
         result = await self._sender.send_each(
-            composed.message, composed.recipients, sender=_verp_sender(self._identity, row)
+            composed.message,
+            composed.recipients,
+            sender=_verp_sender(self._identity, claimed.row_id),
         )
+        async with self._db.transaction() as session:
+            row = await session.get(OutboxRow, claimed.row_id, populate_existing=True)
+            assert row is not None
+            await self._record(session, row, composed, result, report)
+        return True
+
+    async def _claim(self, report: DrainReport) -> _Claimed | None:
+        """Claim the next due notice and compose it, in one short transaction (None: nothing
+        is due)."""
+        now = self._time.now()
+        async with self._db.transaction() as session:
+            row = await queries.claim_outbox(session, "email", now)
+            if row is None:
+                return None
+            assert row.id is not None
+            composed = await compose(session, row, env=self._env, identity=self._identity, now=now)
+            if composed is None:
+                await self._hold_or_give_up(session, row, report)
+                return _Claimed(row.id, None)
+            for address in composed.recipients:  # a failing one is this notice's probe
+                email = await session.get(ContactEmailRow, address)
+                if email is not None and email.failing:
+                    email.probe_at = now + failing.PROBE_INTERVAL  # no other notice probes it
+                    session.add(email)
+            return _Claimed(row.id, composed)
+
+    async def _hold_or_give_up(
+        self, session: AsyncSession, row: OutboxRow, report: DrainReport
+    ) -> None:
+        """Every address of the contact fails: keep the notice until the next probe, or
+        give it up once it is older than `failing.HOLD_LIMIT`."""
+        now = self._time.now()
+        probes = [
+            failing.next_probe(e) for e in await queries.emails_of(session, row.contact_id or 0)
+        ]
+        due = min((p for p in probes if p is not None), default=None)
+        if due is None or now - row.created_at >= failing.HOLD_LIMIT:
+            reason = row.last_error or "no deliverable address left for this contact"
+            await self._give_up(session, row, reason, report, alert=due is None)
+            return
+        row.claimed_at, row.next_attempt_at = None, max(due, now)
+        session.add(row)
+        report.held += 1
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        row: OutboxRow,
+        composed: Composed,
+        result: DeliveryResult,
+        report: DrainReport,
+    ) -> None:
+        now = self._time.now()
+        row.claimed_at = None
         delivered = [*row.payload.get("delivered_to", []), *result.accepted]
         row.payload = {**row.payload, "delivered_to": delivered}
-        row.attempts += 1
+        for address in result.accepted:
+            await self._recovered(session, address)
         for address in result.permanent:
             await self._mark_failing(session, row, address, result, report)
-        if result.transient and row.attempts < MAX_ATTEMPTS:
+        if result.sender_refused:
+            await self._sender_refused(session, row, result, report)
+        elif result.transient:
+            row.attempts += 1
+            if row.attempts >= MAX_ATTEMPTS:
+                await self._give_up(session, row, _describe(result), report)
+                return
             row.next_attempt_at = now + _backoff(row.attempts)
             row.last_error = _describe(result, only=result.transient)
             report.retrying += 1
         elif delivered:
+            self._refusals, self._paused_until = 0, None
+            row.attempts += 1
             row.status, row.sent_at = "sent", now
             report.sent += 1
-        else:  # every address refused for good: the address alerts above already said so
-            await self._give_up(session, row, _describe(result), report, alert=not result.permanent)
-            return
+        else:  # every address refused at RCPT: held until the next probe
+            row.attempts += 1
+            if now - row.created_at >= failing.HOLD_LIMIT:
+                await self._give_up(session, row, _describe(result), report, alert=False)
+                return
+            row.next_attempt_at = now + failing.PROBE_INTERVAL
+            row.last_error = _describe(result)
+            report.held += 1
         session.add(row)
-        log.info(
-            "email notice %s",
-            row.status if row.status == "sent" else "to be retried",
-            extra={
-                "outbox": row.id,
-                "kind": row.kind,
-                "consultation": row.consultation_id,
-                "accepted": len(result.accepted),
-                "refused": len(result.permanent),
-                "deferred": len(result.transient),
-            },
-        )
+        _log_outcome(row, result)
         if result.accepted:
             await journal.record_event(
                 session,
@@ -138,6 +226,47 @@ class EmailOutbox:
                 },
             )
 
+    async def _recovered(self, session: AsyncSession, address: str) -> None:
+        email = await session.get(ContactEmailRow, address)
+        if email is not None and email.failing:
+            released = await failing.clear(session, email, self._time.now())
+            log.info("address %s accepts mail again; %d held notice(s) released", address, released)
+
+    async def _sender_refused(
+        self, session: AsyncSession, row: OutboxRow, result: DeliveryResult, report: DrainReport
+    ) -> None:
+        """The server refused us, not the recipients: pause, retry later, tell the operator."""
+        now = self._time.now()
+        self._refusals += 1
+        pause = min(FIRST_PAUSE * 2 ** min(self._refusals - 1, 16), MAX_PAUSE)
+        self._paused_until = row.next_attempt_at = now + pause
+        reason = _describe(result, only=result.sender_refused)
+        row.last_error = reason
+        report.refused, report.retrying = True, report.retrying + 1
+        for address in result.sender_refused:  # a probe that did not happen is due again
+            email = await session.get(ContactEmailRow, address)
+            if email is not None and email.failing:
+                email.probe_at = row.next_attempt_at
+                session.add(email)
+        log.error(
+            "the SMTP server refused the sender; sending paused for %s: %s",
+            pause,
+            reason,
+            extra={"outbox": row.id, "until": self._paused_until.isoformat()},
+        )
+        code = next((r.code for r in result.results if r.code), None)
+        if (code or 0) < 500 and self._refusals < ALERT_AFTER:
+            return  # a 4xx or a dropped connection may be a relay restarting: the log says it
+        await journal.queue_emails(
+            session,
+            kind=SENDING_REFUSED,
+            contacts=await queries.contacts_with_role(session, Role.ST.value),
+            consultation_id=None,
+            at=now,
+            key=f"sending-refused:{now.date().isoformat()}",  # at most one a day
+            payload={"reason": reason, "code": code or 0, "since": now.isoformat()},
+        )
+
     async def _mark_failing(
         self,
         session: AsyncSession,
@@ -147,16 +276,15 @@ class EmailOutbox:
         report: DrainReport,
     ) -> None:
         email = await session.get(ContactEmailRow, address)
+        if email is None:
+            return
         refusal = result[address]
-        if email is not None and not email.failing:
-            email.failing, email.failure, email.failed_at = (
-                True,
-                f"{refusal.code} {refusal.message}".strip(),
-                self._time.now(),
-            )
-            session.add(email)
+        reason = f"{refusal.code or ''} {refusal.message}".strip()
+        newly = failing.mark(email, reason, self._time.now())
+        session.add(email)
+        if newly:
             report.addresses_failing.append(address)
-            await self._alert(session, row, address, email.failure or "")
+            await self._alert(session, row, address, reason)
 
     async def _give_up(
         self,
@@ -167,7 +295,7 @@ class EmailOutbox:
         *,
         alert: bool = True,
     ) -> None:
-        row.status, row.last_error = "failed", reason
+        row.status, row.last_error, row.claimed_at = "failed", reason, None
         session.add(row)
         report.failed += 1
         log.warning("outbox %s (%s) failed: %s", row.id, row.kind, reason)
@@ -205,6 +333,21 @@ class EmailOutbox:
         )
 
 
+def _log_outcome(row: OutboxRow, result: DeliveryResult) -> None:
+    log.info(
+        "email notice %s",
+        row.status if row.status == "sent" else "to be retried",
+        extra={
+            "outbox": row.id,
+            "kind": row.kind,
+            "consultation": row.consultation_id,
+            "accepted": len(result.accepted),
+            "refused": len(result.permanent),
+            "deferred": len(result.retryable),
+        },
+    )
+
+
 def _backoff(attempts: int) -> timedelta:
     wait: timedelta = FIRST_BACKOFF * 2 ** min(attempts - 1, 16)
     return min(wait, MAX_BACKOFF)
@@ -216,16 +359,15 @@ def _describe(result: DeliveryResult, *, only: list[str] | None = None) -> str:
     return "; ".join(f"{r.recipient}: {r.code or ''} {r.message}".strip() for r in chosen)
 
 
-def _verp_sender(identity: Identity, row: OutboxRow) -> Callable[[str], str]:
+def _verp_sender(identity: Identity, row_id: int) -> Callable[[str], str]:
     """Each recipient's envelope sender names this row and that address, signed (VERP): a bounce
     then proves which notice to which address failed (see `mail.bounces`)."""
-    assert row.id is not None
 
     def sender(recipient: str) -> str:
         return tokens.verp_address(
             local=identity.reply_local,
             domain=identity.domain,
-            row_id=row.id or 0,
+            row_id=row_id,
             recipient=recipient,
             secret=identity.secrets[0],
         )

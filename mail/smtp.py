@@ -2,9 +2,13 @@
 
 The sender knows nothing of consultations: it takes a finished `EmailMessage` and a list of
 envelope recipients, and says for each one whether the server accepted it, refused it for now
-(4xx, or the connection went), or refused it for good (5xx). What to do about a refusal (retry,
-record on the contact, tell the PPT) is the caller's business; `send_with_retry` covers the
-common "retry what is worth retrying" part.
+(4xx at RCPT), refused it for good (5xx at RCPT), or refused *us*: no connection, a 421/5xx
+greeting, a TLS or AUTH failure, a refusal at MAIL FROM or DATA. Only a reply to RCPT TO speaks
+about one recipient (RFC 5321 §3.3); everything else is the sender's problem (a relay that
+blocklisted us for a while, a wrong password) and says nothing about the address, so it never
+counts as the recipient's permanent failure. What to do about a refusal (retry, record on the
+contact, tell the PPT) is the caller's business; `send_with_retry` covers the common "retry
+what is worth retrying" part.
 
 Delivery is at-least-once: if the connection drops after the message was sent but before the
 server's reply arrived (RFC 1047), a retry may deliver it again. The receiving side deduplicates
@@ -62,8 +66,11 @@ class _ConnectionFailed(Exception):
 
 class Outcome(enum.Enum):
     ACCEPTED = "accepted"  # the server took responsibility for this recipient (250 after DATA)
-    TRANSIENT = "transient"  # 4xx, or the connection failed: the same send may work later
-    PERMANENT = "permanent"  # 5xx: retrying will not help; a human has to look
+    TRANSIENT = "transient"  # 4xx at RCPT: the same send may work later
+    PERMANENT = "permanent"  # 5xx at RCPT: this address will not take it; a human has to look
+    # The server or the network refused the sender, not this recipient (connection, greeting,
+    # TLS, AUTH, MAIL FROM, DATA; any code): retried, and never held against the address.
+    SENDER_REFUSED = "sender_refused"
 
 
 @dataclass(frozen=True)
@@ -102,9 +109,22 @@ class DeliveryResult:
         return self._with(Outcome.PERMANENT)
 
     @property
+    def sender_refused(self) -> list[str]:
+        return self._with(Outcome.SENDER_REFUSED)
+
+    @property
+    def retryable(self) -> list[str]:
+        """Recipients worth another try: a 4xx at RCPT, or a refusal of the sender."""
+        return [
+            r.recipient
+            for r in self.results
+            if r.outcome in (Outcome.TRANSIENT, Outcome.SENDER_REFUSED)
+        ]
+
+    @property
     def settled(self) -> bool:
         """True when no recipient is worth another try."""
-        return not self.transient
+        return not self.retryable
 
     def updated(self, later: "DeliveryResult") -> "DeliveryResult":
         """This result with the recipients of a later attempt replaced by their new outcome."""
@@ -125,7 +145,7 @@ def _everyone(
 
 
 def _lost(recipients: Iterable[str], failure: Exception) -> DeliveryResult:
-    return _everyone(recipients, Outcome.TRANSIENT, None, str(failure))
+    return _everyone(recipients, Outcome.SENDER_REFUSED, None, str(failure))
 
 
 def _per_recipient(
@@ -253,9 +273,9 @@ class SmtpSender:
             if result.settled:
                 break
             delay = min(backoff * 2 ** (attempt - 1), max_backoff)
-            log.info("retrying %d recipient(s) in %.1fs", len(result.transient), delay)
+            log.info("retrying %d recipient(s) in %.1fs", len(result.retryable), delay)
             await self._sleep(delay)
-            result = result.updated(await self.send(msg, result.transient, sender=sender))
+            result = result.updated(await self.send(msg, result.retryable, sender=sender))
         return result
 
     async def _attempt(
@@ -268,19 +288,25 @@ class SmtpSender:
             # aiosmtplib raises only when every RCPT was refused; otherwise it returns them.
             return _per_recipient(recipients, {e.recipient: _response(e) for e in exc.recipients})
         except aiosmtplib.SMTPResponseException as exc:
-            # Greeting, EHLO, AUTH, MAIL FROM or DATA: the whole message shares the fate. (At
-            # DATA, aiosmtplib no longer says which RCPTs were refused; a retry finds out.)
+            # Greeting, EHLO, AUTH, MAIL FROM or DATA: a refusal of the sender or of the whole
+            # message, never of one address. (At DATA, aiosmtplib no longer says which RCPTs
+            # were refused; a retry finds out.)
             log.warning("SMTP refused a message: %d %s", exc.code, exc.message)
-            return _everyone(recipients, outcome_of(exc.code), exc.code, exc.message)
+            self._discard()  # after a refused session start the connection is of no use
+            return _everyone(recipients, Outcome.SENDER_REFUSED, exc.code, exc.message)
         except _CONNECTION_ERRORS as exc:
             log.warning("SMTP connection to %s failed: %s", self._config.host, exc)
             self._discard()
             raise _ConnectionFailed(str(exc) or type(exc).__name__) from exc
         except aiosmtplib.SMTPException as exc:
-            # No SMTPUTF8 for a non-ASCII address, no AUTH method in common…: this server
-            # will not take it however often we ask.
             log.warning("SMTP %s cannot take a message: %s", self._config.host, exc)
-            return _everyone(recipients, Outcome.PERMANENT, None, str(exc))
+            if "SMTPUTF8" in str(exc):
+                # A non-ASCII address this server cannot carry (RFC 6531): the addresses', for
+                # good, however often we ask.
+                return _everyone(recipients, Outcome.PERMANENT, None, str(exc))
+            # No AUTH method in common, no STARTTLS offered…: our configuration's problem.
+            self._discard()
+            return _everyone(recipients, Outcome.SENDER_REFUSED, None, str(exc))
         return _per_recipient(recipients, refused)
 
     async def _connected(self) -> aiosmtplib.SMTP:

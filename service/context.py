@@ -14,7 +14,8 @@ class AppContext:
     time: TimeSource
 
     def database(self) -> Database:
-        return Database(self.settings.db.url, echo=self.settings.db.echo)
+        db = self.settings.db
+        return Database(db.url, echo=db.echo, busy_timeout=db.busy_timeout_seconds)
 
 
 def default_context() -> AppContext:

@@ -19,6 +19,9 @@ class DbSettings(BaseModel):
     # A file under ./var by default; PostgreSQL: postgresql+asyncpg://user:pass@host/db
     url: str = "sqlite+aiosqlite:///var/consulta.db"
     echo: bool = False
+    # SQLite: how long a statement waits for another connection's write lock before the
+    # transaction is started again (three times), then the loop backs off.
+    busy_timeout_seconds: float = Field(default=10.0, gt=0)
 
 
 class SmtpSettings(BaseModel):

@@ -1,7 +1,7 @@
 """Read queries shared by the use cases and the fronts; no rules, only data access."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -22,6 +22,10 @@ from store.tables import (
     TroikaReviewRow,
     VersionRow,
 )
+
+# Longer than any one send may take (SMTP's and Slack's client timeouts are 30 s): a claim
+# outlives the send it covers, so a live sender is never overtaken.
+OUTBOX_LEASE = timedelta(minutes=10)
 
 
 async def consultation(
@@ -180,9 +184,14 @@ async def count_consultations(session: AsyncSession) -> int:
     return (await session.exec(select(func.count()).select_from(ConsultationRow))).one()
 
 
-async def claim_outbox(session: AsyncSession, channel: str, now: datetime) -> OutboxRow | None:
-    """The oldest notice of ``channel`` due by ``now``, locked for this transaction: another
-    sender skips it (``SKIP LOCKED`` on PostgreSQL; SQLite runs one writer at a time)."""
+async def claim_outbox(
+    session: AsyncSession, channel: str, now: datetime, *, lease: timedelta = OUTBOX_LEASE
+) -> OutboxRow | None:
+    """The oldest notice of ``channel`` due by ``now``, claimed for ``lease``: marked in
+    flight (``claimed_at``) with ``next_attempt_at`` moved to the lease's end, so once this
+    transaction commits no other sender takes it until the lease runs out, and a sender
+    that died with it is replaced then. The row is locked while claimed (``SKIP LOCKED`` on
+    PostgreSQL: two instances never claim the same one; SQLite has one writer at a time)."""
     query = (
         select(OutboxRow)
         .where(OutboxRow.channel == channel, OutboxRow.status == "pending")
@@ -191,4 +200,8 @@ async def claim_outbox(session: AsyncSession, channel: str, now: datetime) -> Ou
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    return (await session.exec(query)).first()
+    row = (await session.exec(query)).first()
+    if row is not None:
+        row.claimed_at, row.next_attempt_at = now, now + lease
+        session.add(row)
+    return row

@@ -41,9 +41,12 @@ class ContactEmailRow(SQLModel, table=True):
     __tablename__ = "contact_email"
     address: str = Field(primary_key=True)  # lower-cased
     contact_id: int = Field(foreign_key="contact.id", index=True)
-    failing: bool = False  # set by a bounce or a permanent SMTP refusal
+    failing: bool = False  # set by a bounce or a permanent SMTP refusal at RCPT TO
     failure: str | None = None
     failed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # While failing: when one held notice is next tried on it (a probe); its success clears
+    # the mark. None: at once (a bounce marked it, or it is not failing).
+    probe_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class ContactRoleRow(SQLModel, table=True):
@@ -212,7 +215,10 @@ class OutboxRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", index=True)  # pending | sent | failed
     attempts: int = 0
+    # While a sender has it in flight (claimed_at set), next_attempt_at is the end of its
+    # lease: nobody else takes it before, and a sender that died is replaced after.
     next_attempt_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    claimed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     last_error: str | None = None
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
@@ -250,3 +256,6 @@ class SlackStatusMessageRow(SQLModel, table=True):
     ts: str
     posted_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)
+    # A sender is posting or updating it until then: others wait, so one posts and updates
+    # land in order. None: free.
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -120,3 +120,18 @@ async def kill_backend(db: Database, pid: int) -> None:
 
 def _url(db: Database) -> str:
     return db.url.render_as_string(hide_password=False)
+
+
+@asynccontextmanager
+async def another_instance(db: Database, *, busy_timeout: float = 0.5) -> AsyncIterator[Database]:
+    """Another process's view of ``db``: the same SQLite file (with a short busy timeout, so
+    a lock held by the first shows as an error, not a wait) or the same PostgreSQL schema."""
+    if not db.is_sqlite:
+        async with same_schema(db) as other:
+            yield other
+        return
+    other = Database(db.url.render_as_string(hide_password=False), busy_timeout=busy_timeout)
+    try:
+        yield other
+    finally:
+        await other.dispose()

@@ -20,7 +20,7 @@ from store.database import Database
 from store.tables import OutboxRow, SlackStatusMessageRow
 from templates import environment
 from tests.bot.conftest import CHANNEL, Front
-from tests.databases import same_schema
+from tests.databases import another_instance, same_schema
 from tests.factories import answer, make_consultation
 from tests.servers.slack_api import SlackApi
 
@@ -126,3 +126,21 @@ async def test_two_senders_post_a_consultations_status_message_once(
         where = await session.get(SlackStatusMessageRow, made.id)
     assert where is not None and where.ts == refresh.args["ts"]
     assert await pending(db) == []
+
+
+async def test_no_transaction_stays_open_while_slack_is_slow(
+    front: Front, db: Database, time: ManualTime
+) -> None:
+    await make_consultation(db, time, seed=False)
+    gate = front.api.hold("chat.postMessage")
+    draining = asyncio.create_task(front.outbox.drain(limit=1))
+    async with asyncio.timeout(WAIT):  # the status message's post is in flight
+        while not front.api.waiting("chat.postMessage"):
+            await asyncio.sleep(0.01)
+    async with another_instance(db) as other, asyncio.timeout(5):
+        async with other.transaction() as session:  # on SQLite: not "database is locked"
+            await session.exec(update(OutboxRow).values(last_error="touched meanwhile"))
+            await session.exec(update(SlackStatusMessageRow).values(updated_at=time.now()))
+    gate.set()
+    report = await draining
+    assert report.sent == 1 and len(front.api.of("chat.postMessage")) == 1

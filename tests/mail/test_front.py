@@ -188,16 +188,23 @@ async def test_a_crash_mid_batch_loses_nothing_and_repeats_nothing(
     assert_one_receipt_each(smtpd, ANSWERING)
 
 
-async def test_smtp_421_after_three_messages_is_retried_for_the_rest_only(
+async def test_smtp_421_after_three_messages_pauses_sending_then_sends_the_rest_once(
     db: Database, time: ManualTime, smtpd: SmtpServer
 ) -> None:
     await make_consultation(db, time, text=fixture_text())
-    # The fourth MAIL FROM gets "421 closing" and the connection goes.
+    # The fourth MAIL FROM gets "421 closing" and the connection goes: the server refused
+    # the sender, so the outbox pauses (a minute) and nobody is blamed.
     smtpd.inject("mail", "421 4.3.2 Service shutting down", after=3)
     front = make_front(db, time, smtpd)
     async with running(front):
-        await until(lambda: _equals(outbox_sent(db), DRAFTS - 1))
-        time.advance(timedelta(minutes=2))  # the refused one's backoff is over
+
+        async def paused() -> bool:
+            return front.outbox.paused_until is not None
+
+        await until(paused)
+        assert front.outbox.paused_until == time.now() + timedelta(minutes=1)
+        assert await outbox_sent(db) == 3 and len(smtpd.received) == 3
+        time.advance(timedelta(minutes=2))  # the pause is over
         front.wake()
         await until(lambda: _equals(outbox_sent(db), DRAFTS))
 

@@ -9,7 +9,7 @@ from consultation.timesource import ManualTime
 from mail.outbound import EmailOutbox
 from mail.smtp import SmtpConfig, SmtpSender
 from store.database import Database
-from store.tables import ContactEmailRow, EventRow, OutboxRow
+from store.tables import OutboxRow
 from templates import environment
 from tests.factories import make_consultation
 from tests.mail.test_compose import IDENTITY
@@ -56,26 +56,3 @@ async def test_temporary_refusal_is_retried_later_for_that_recipient_only(
     time.advance(timedelta(minutes=2))
     assert await drain(db, smtpd, time) == (1, 0, 0)
     assert len(smtpd.delivered_to(GT)) == 1
-
-
-async def test_permanent_refusal_marks_the_address_and_alerts(
-    db: Database, smtpd: SmtpServer, time: ManualTime
-) -> None:
-    await make_consultation(db, time)
-    smtpd.inject("rcpt", "550 5.1.1 No such user", recipient=GT, times=5)
-    sent, retrying, failed = await drain(db, smtpd, time)
-    assert retrying == 0 and failed == 1
-    async with db.session() as session:
-        email = await session.get(ContactEmailRow, GT)
-        events = (await session.exec(select(EventRow).where(EventRow.kind == "email_failed"))).all()
-    assert (
-        email is not None and email.failing and email.failure is not None and "550" in email.failure
-    )
-    assert len(events) == 1
-    alerts = await rows(db, "delivery_failure")
-    assert len(alerts) == 2  # the PPT and the ST, once
-    assert {r.status for r in alerts} == {"sent"}
-    subjects = [
-        str(message_from_bytes(m.data, policy=policy.default)["Subject"]) for m in smtpd.received
-    ]
-    assert sum(s.startswith("Correo no entregado: Punto focal de Guatemala") for s in subjects) == 2

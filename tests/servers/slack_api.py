@@ -46,6 +46,7 @@ class SlackApi:
         self._ts = 0
         self._sockets: list[web.WebSocketResponse] = []
         self.held: dict[str, asyncio.Event] = {}  # a method answered only once its event is set
+        self._waiting: dict[str, int] = {}  # calls of a held method waiting now
         self.files: dict[str, bytes] = {}  # path → bytes, served at url_private_download
 
     def share_file(self, name: str, data: bytes, *, file_id: str) -> dict[str, Any]:
@@ -81,6 +82,10 @@ class SlackApi:
         """Keep ``method`` waiting until the returned event is set (to see who waits for whom)."""
         self.held[method] = asyncio.Event()
         return self.held[method]
+
+    def waiting(self, method: str) -> int:
+        """How many calls of a held ``method`` are waiting for the test to let them go."""
+        return self._waiting.get(method, 0)
 
     async def push(self, envelope: dict[str, Any]) -> None:
         """Send a Socket Mode envelope down every open connection, as Slack does."""
@@ -122,7 +127,11 @@ class SlackApi:
         method = request.match_info["method"]
         args = await _arguments(request)
         if method in self.held:
-            await self.held[method].wait()
+            self._waiting[method] = self._waiting.get(method, 0) + 1
+            try:
+                await self.held[method].wait()
+            finally:
+                self._waiting[method] -= 1
         fault = next((f for f in self.faults if f.method == method and f.times > 0), None)
         if fault is not None:
             fault.times -= 1

@@ -59,6 +59,8 @@ class RecordingHandler:
     faults: list[Fault] = field(default_factory=list)
     connections: int = 0
     rcpt_commands: int = 0
+    gate: asyncio.Event | None = None  # DATA waits for it: a slow server, held by the test
+    waiting: int = 0  # DATA commands waiting at the gate now
 
     def _fault(self, server: SMTP, stage: Stage, recipient: str | None = None) -> str | None:
         for fault in self.faults:
@@ -85,6 +87,10 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.gate is not None:
+            self.waiting += 1
+            await self.gate.wait()
+            self.waiting -= 1
         if failure := self._fault(server, "data"):
             return failure
         assert envelope.mail_from is not None
@@ -147,6 +153,11 @@ class SmtpServer:
         after: int = 0,
     ) -> None:
         self.handler.faults.append(Fault(stage, reply, recipient, times, after))
+
+    def hold(self) -> asyncio.Event:
+        """Keep every DATA waiting until the returned event is set (a slow server)."""
+        self.handler.gate = asyncio.Event()
+        return self.handler.gate
 
     def drop_connections(self) -> None:
         """Close every open connection, as a restarting MTA or an idle timeout would."""

@@ -100,13 +100,13 @@ async def test_every_recipient_refused_gives_each_its_own_outcome(smtpd: SmtpSer
 @pytest.mark.parametrize(
     ("stage", "reply", "outcome"),
     [
-        ("mail", "451 4.7.1 Greylisted", Outcome.TRANSIENT),
-        ("mail", "553 5.7.1 Sender not allowed", Outcome.PERMANENT),
-        ("data", "452 4.3.1 Insufficient storage", Outcome.TRANSIENT),
-        ("data", "554 5.6.0 Message rejected", Outcome.PERMANENT),
+        ("mail", "451 4.7.1 Greylisted", Outcome.SENDER_REFUSED),
+        ("mail", "554 5.7.1 Client host blocked", Outcome.SENDER_REFUSED),
+        ("data", "452 4.3.1 Insufficient storage", Outcome.SENDER_REFUSED),
+        ("data", "554 5.6.0 Message rejected", Outcome.SENDER_REFUSED),
     ],
 )
-async def test_refusal_at_mail_from_or_data_applies_to_every_recipient(
+async def test_refusal_at_mail_from_or_data_is_the_senders_not_a_recipients(
     smtpd: SmtpServer, stage: str, reply: str, outcome: Outcome
 ) -> None:
     smtpd.inject(stage, reply)  # type: ignore[arg-type]
@@ -117,6 +117,7 @@ async def test_refusal_at_mail_from_or_data_applies_to_every_recipient(
 
     code = int(reply[:3])
     assert [(r.outcome, r.code) for r in result.results] == [(outcome, code)] * 2
+    assert result.permanent == [] and result.retryable == recipients  # no address blamed
     assert smtpd.received == []
 
 
@@ -148,18 +149,20 @@ async def test_server_closing_an_idle_connection_is_reopened(smtpd: SmtpServer) 
     assert len(smtpd.received) == 2
 
 
-async def test_421_reports_transient_with_code(smtpd: SmtpServer) -> None:
+async def test_421_reports_a_refused_sender_with_code(smtpd: SmtpServer) -> None:
     smtpd.inject("mail", "421 4.3.2 Shutting down")
     async with SmtpSender(config(smtpd)) as sender:
         result = await sender.send(make_message(), ["a@example.org"])
 
     assert (result["a@example.org"].outcome, result["a@example.org"].code) == (
-        Outcome.TRANSIENT,
+        Outcome.SENDER_REFUSED,
         421,
     )
 
 
-async def test_unreachable_server_is_transient_not_an_exception(sleep: RecordingSleep) -> None:
+async def test_unreachable_server_is_the_senders_problem_not_an_exception(
+    sleep: RecordingSleep,
+) -> None:
     nowhere = SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2.0)
     async with SmtpSender(nowhere, sleep=sleep) as sender:
         result = await sender.send_with_retry(
@@ -167,7 +170,7 @@ async def test_unreachable_server_is_transient_not_an_exception(sleep: Recording
         )
 
     only = result["a@example.org"]
-    assert (only.outcome, only.code) == (Outcome.TRANSIENT, None)
+    assert (only.outcome, only.code) == (Outcome.SENDER_REFUSED, None)
     assert sleep.delays == [10.0, 20.0, 25.0]
 
 
@@ -207,7 +210,7 @@ async def test_starttls_then_auth(tls_files: TlsFiles) -> None:
         assert len(server.received) == 1
 
 
-async def test_wrong_password_is_permanent(tls_files: TlsFiles) -> None:
+async def test_wrong_password_refuses_the_sender_not_the_recipient(tls_files: TlsFiles) -> None:
     async with running_smtpd(
         tls_context=tls_files.server_context(), auth_required=True, authenticator=_accept_secret
     ) as server:
@@ -222,7 +225,7 @@ async def test_wrong_password_is_permanent(tls_files: TlsFiles) -> None:
             result = await sender.send(make_message(), ["a@example.org"])
 
     assert (result["a@example.org"].outcome, result["a@example.org"].code) == (
-        Outcome.PERMANENT,
+        Outcome.SENDER_REFUSED,
         535,
     )
 
