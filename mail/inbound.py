@@ -41,7 +41,7 @@ from consultation.moves import Move
 from consultation.texts import Text
 from consultation.timesource import TimeSource
 from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role, State
-from mail import bounces
+from mail import bounces, notices, tokens
 from mail.authentication import AuthenticationConfig, Verdict, verify
 from mail.compose import Identity
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
@@ -49,11 +49,12 @@ from mail.matching import Match, Matching, match_message
 from mail.message_keys import MessageKey, content_hash, content_of, message_key
 from mail.reader_pool import InlineReader, Reader, ReadFailed
 from mail.reading import Reading, read_reply
+from mail.reading.courtesy import is_courtesy
 from mail.reading.nesting import too_deep
 from mail.sender import Sender, header_values, read_sender
 from store import queries
 from store.database import Database
-from store.tables import ContactRow, InboundMessageRow
+from store.tables import ContactRow, InboundMessageRow, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -320,6 +321,9 @@ class _Processing:
         """The trust gates in order (see the module), then the procedure's own checks."""
         if sender.problem is not None:  # we cannot tell who sent it: nobody to answer
             return self._held(sender.problem.value, match)
+        if await self._courtesy(reading):  # "gracias": filed, nobody told, nothing to review
+            self._held("courtesy", match)
+            return Outcome("courtesy", None)
         answer = trusted  # only a trusted sender is ever written to
         if matching.problem:
             return await self._refuse(matching.problem, match, contact, answer=answer)
@@ -331,6 +335,18 @@ class _Processing:
         if consultation is not None and consultation.state == State.TROIKA_REVIEW.value:
             return await self._troika(match, contact, reading, answer=answer)
         if not await self._speaks_for(contact, match.country):
+            if contact is None or not contact.active:  # a colleague: see `mail.notices`
+                await notices.tell_about_colleague(
+                    self.session,
+                    self.row,
+                    consultation_id=match.consultation_id,
+                    version=match.version,
+                    country=match.country,
+                    address=sender.address or "",
+                    verdict=verdict,
+                    language=reading.language,
+                    at=self.now,
+                )
             return await self._refuse(_unregistered(contact), match, contact, answer=answer)
         return await self._record(match, contact, reading)
 
@@ -483,6 +499,7 @@ class _Processing:
         if reading.needs_review or not (reading.position == "approve" or changes):
             reasons = ",".join(reading.review_reasons) or "no_position"
             await self._flag(match, reasons)
+            await self._tell_held(contact, match, reasons)
             return Outcome("review", reasons)
         comment = None if not changes else (reading.own_text.strip()[:4000] or None)
         try:
@@ -523,6 +540,7 @@ class _Processing:
         if reading.needs_review or (reading.position is None and not reading.extension_requested):
             reasons = ",".join(reading.review_reasons) or "no_position"
             await self._flag(match, reasons)
+            await self._tell_held(contact, match, reasons)
             return Outcome("review", reasons)
         answer = Answer(
             country=match.country or "",
@@ -546,8 +564,18 @@ class _Processing:
                     answer,
                     Move(actor=self.row.sender or "?", at=self.now),
                 )
-        except SupersededVersion:
+        except SupersededVersion as exc:
             await self._flag(match, "superseded_version")
+            if contact is not None and not _automatic(self.message):
+                await notices.tell_late(
+                    self.session,
+                    self.row,
+                    contact,
+                    consultation_id=match.consultation_id,
+                    answered=exc.given,
+                    current=exc.current,
+                    at=self.now,
+                )
             return Outcome("superseded", "superseded_version")
         except IllegalTransition as exc:
             await self._flag(match, f"not_open:{exc.state}")
@@ -555,33 +583,54 @@ class _Processing:
         except ProcedureError as exc:
             await self._flag(match, "refused")
             return Outcome("review", f"refused: {exc}")
+        if answer.position is PositionValue.OBJECT:
+            await notices.tell_objection(
+                self.session, self.row, consultation_id=match.consultation_id, at=self.now
+            )
         return Outcome("recorded")
 
+    async def _tell_held(self, contact: ContactRow | None, match: Match, reasons: str) -> None:
+        """The sender passed every trust gate to get here; a machine is never answered."""
+        if contact is not None and not _automatic(self.message):
+            await notices.tell_held(
+                self.session,
+                self.row,
+                contact,
+                consultation_id=match.consultation_id,
+                reason=reasons,
+                at=self.now,
+            )
+
+    async def _courtesy(self, reading: Reading) -> bool:
+        """A thank-you with nothing else in it; longer when it answers one of our receipts."""
+        if reading.position or reading.amendments or reading.extension_requested:
+            return False
+        if set(reading.review_reasons) - {"no_position_found", "unlinked_message"}:
+            return False
+        receipt = await self._answers_receipt()
+        return is_courtesy(reading.own_text, answers_receipt=receipt)
+
+    async def _answers_receipt(self) -> bool:
+        """In-Reply-To names one of our signed Message-IDs, and that message was a receipt."""
+        for mid in header_values(self.message, "In-Reply-To"):
+            row_id = tokens.outbox_row_of(
+                mid.strip(), domain=self.identity.domain, secrets=self.identity.secrets
+            )
+            if row_id is not None:
+                sent = await self.session.get(OutboxRow, row_id)
+                return sent is not None and sent.kind == "answer_recorded"
+        return False
+
     async def _flag(self, match: Match, reason: str) -> None:
-        """Tell the PPT a reply needs a human: kept in the record, not in the tally."""
-        await journal.record_event(
+        """Tell the PPT and the ST a reply needs a human: kept in the record, not in the tally."""
+        await notices.flag_to_staff(
             self.session,
+            self.row,
             consultation_id=match.consultation_id,
-            kind="reply_flagged",
-            actor=self.row.sender or "?",
+            version=match.version,
+            country=match.country,
+            reason=reason,
             at=self.now,
-            inbound_id=self.row.id,
-            payload={"country": match.country, "version": match.version, "reason": reason},
-        )
-        await journal.queue_emails(
-            self.session,
-            kind="reply_flagged",
-            contacts=await queries.contacts_with_role(self.session, Role.PPT.value),
-            consultation_id=match.consultation_id,
-            at=self.now,
-            key=f"inbound-{self.row.id}",
-            payload={
-                "version": match.version,
-                "country": match.country,
-                "sender": self.row.sender,
-                "reason": reason,
-                "inbound_id": self.row.id,
-            },
         )
 
     async def _refuse(
