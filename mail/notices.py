@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from consultation import journal
 from consultation.vocabulary import Role
 from mail.authentication import Verdict
+from mail.reading.courtesy import without_closing
 from store import queries
 from store.tables import ContactRow, InboundMessageRow
 
@@ -37,9 +38,8 @@ QUOTE_LIMIT = 1500  # characters of the sender's own words quoted to the PPT and
 
 def quoted(own_text: str, limit: int = QUOTE_LIMIT) -> str:
     """The sender's words, cut at a paragraph or sentence end near ``limit`` (never mid-word)."""
-    text = "\n\n".join(
-        " ".join(block.split()) for block in own_text.strip().split("\n\n") if block.strip()
-    )
+    blocks = without_closing(own_text).split("\n\n")
+    text = "\n\n".join(" ".join(block.split()) for block in blocks if block.strip())
     if len(text) <= limit:
         return text
     cut = text[:limit]

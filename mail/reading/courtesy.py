@@ -55,3 +55,11 @@ def _before_closing(own_text: str) -> str:
             break
         kept.append(line)
     return "\n".join(kept)
+
+
+def without_closing(own_text: str) -> str:
+    """The words without a closing line at their end ("Best regards,"): for quoting them."""
+    lines = own_text.rstrip().replace("\r\n", "\n").split("\n")
+    while lines and (not lines[-1].strip() or _CLOSING.match(fold(lines[-1].strip()))):
+        lines.pop()
+    return "\n".join(lines)
