@@ -51,7 +51,7 @@ def _before_closing(own_text: str) -> str:
     lines = own_text.replace("\r\n", "\n").split("\n")
     kept: list[str] = []
     for line in lines:
-        if _CLOSING.match(fold(line.strip())):
+        if _closing(line):
             break
         kept.append(line)
     return "\n".join(kept)
@@ -60,6 +60,12 @@ def _before_closing(own_text: str) -> str:
 def without_closing(own_text: str) -> str:
     """The words without a closing line at their end ("Best regards,"): for quoting them."""
     lines = own_text.rstrip().replace("\r\n", "\n").split("\n")
-    while lines and (not lines[-1].strip() or _CLOSING.match(fold(lines[-1].strip()))):
+    while lines and (not lines[-1].strip() or _closing(lines[-1])):
         lines.pop()
     return "\n".join(lines)
+
+
+def _closing(line: str) -> bool:
+    """A closing line ("Saludos cordiales,"), not a sentence that begins like one."""
+    folded = fold(line.strip())
+    return bool(_CLOSING.match(folded)) and len(folded.split()) <= 4 and "." not in folded
