@@ -44,9 +44,11 @@ _SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "not_linked": (
         "no responde a un correo de la consulta: le falta la dirección de respuesta firmada "
-        "o la referencia verificada a nuestro mensaje",
+        "o la referencia verificada a nuestro mensaje (la etiqueta de la consulta en el asunto "
+        "no basta: cualquiera puede escribirla)",
         "it does not answer a consultation email: it lacks the signed reply address or a "
-        "verified reference to our message",
+        "verified reference to our message (the consultation's tag in the subject is not "
+        "enough: anyone can type it)",
     ),
     "unmatched": (
         "no se pudo determinar a qué consulta responde",

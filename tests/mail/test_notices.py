@@ -256,3 +256,63 @@ async def test_thanks_for_the_receipt_is_filed_and_nobody_is_emailed(
 async def outbox_rows(db: Database) -> int:
     async with db.session() as session:
         return len((await session.exec(select(OutboxRow))).all())
+
+
+async def test_a_subject_tag_never_counts_and_a_forward_counts_only_from_a_focal_point(
+    db: Database, time: ManualTime, smtpd: SmtpServer, dovecot: Dovecot
+) -> None:
+    """README "Security model": the subject tag is a hint; a Fwd: counts only when it carries a
+    proof (here the token it was sent to) and comes from a focal point of that country."""
+    consultation = await distributed(db, time, smtpd)
+    reply_address, _ = draft_to(smtpd, GT)
+    tag = f"[{consultation} v1]"
+    stamp = f"Authentication-Results: {OURS}; dmarc=pass header.from=cancilleria.gt.example"
+    forwarded = (  # our own draft, forwarded: the reader leaves it out of the sender's words
+        "---------- Forwarded message ---------\n"
+        "From: Consultas CRM <consultas@crm.example>\n"
+        f"Subject: {tag} Consulta escrita\nReply-To: {reply_address}\n\n"
+        "Se somete a consulta el texto adjunto.\n"
+    )
+    raws = [
+        mail(stamp, f"From: {GT}", "To: consultas@crm.example", subject=f"{tag} Posición"),
+        mail(
+            stamp,
+            f"From: {GT}",
+            "To: consultas@crm.example",
+            subject=f"Fwd: RE: {tag} Consulta escrita",
+            body=forwarded + "Guatemala objeta el texto.",
+            number=1,
+        ),
+        mail(
+            "Authentication-Results: mx.crm.example; dmarc=pass header.from=gmail.example",
+            "From: asesora@gmail.example",
+            f"To: {reply_address}",
+            subject=f"Fwd: RE: {tag} Consulta escrita",
+            number=2,
+        ),
+        mail(
+            stamp,
+            f"From: {GT}",
+            f"To: {reply_address}",
+            subject=f"Fwd: RE: {tag} Consulta escrita",
+            body="Guatemala objeta el texto.\n\n" + forwarded,
+            number=3,
+        ),
+    ]
+    sent = len(smtpd.received)
+    rows = await delivered(db, time, smtpd, dovecot, raws, AuthenticationConfig(authserv_id=OURS))
+    assert [(r.status, r.reason) for r in rows] == [
+        ("review", "not_linked"),
+        ("review", "not_linked"),
+        ("review", "unregistered_sender"),
+        ("recorded", None),
+    ]
+    got = mailed(smtpd, sent)
+    [rejection] = [m for m in got[GT] if "no se registró" in str(m["Subject"])]  # once a day
+    words = text_of(rejection)
+    assert "no responde a un correo de la consulta" in words
+    assert "la etiqueta de la consulta en el asunto no basta" in words
+    assert "not_linked" not in words
+    assert "asesora@gmail.example" not in got  # unregistered, other domain: never written to
+    async with db.session() as session:
+        assert (await queries.latest_positions(session, consultation, 1))["GT"].value == "object"
