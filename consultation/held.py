@@ -174,6 +174,11 @@ _SENTENCES: dict[str, tuple[str, str]] = {
 _UNKNOWN = ("necesita la revisión de una persona", "it needs a person's review")
 
 
+def codes() -> frozenset[str]:
+    """Every reason code that has words (for tests that no code reaches a reader)."""
+    return frozenset(_SENTENCES)
+
+
 def describe(codes: str | None, language: Language | str) -> str:
     """The reasons (``"question,mixed_signals"``) as one clause in ``language``."""
     index = 0 if Language(language) is Language.ES else 1

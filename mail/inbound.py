@@ -19,6 +19,16 @@ We never write to someone we cannot trust to be who they say (no backscatter): a
 only to a registered address whose message passed authentication (or, without authentication,
 carried a proof naming that address's country), at most once a day, and never quotes the
 message. Out-of-office notes reach the board on the same condition.
+
+Telling people (issue #14; the notices and their rules are in ``mail.notices``). Every held
+reply that proves its consultation reaches the PPT and the ST with the sender's words, the
+reason and the reading; a trusted sender whose reply is held, or who answered a replaced
+version, is told (once per message); an objection reaches the PPT as it is recorded. An
+unregistered colleague with a valid proof is not written to: the country's registered focal
+points are told instead, and the colleague only when the message is authenticated, carries the
+proof, and comes from the domain of one of that country's registered focal points. A courtesy
+("gracias", "recibido", "noted") with nothing else in it is filed (status ``courtesy``): no
+review, no email.
 """
 
 import asyncio
@@ -41,7 +51,7 @@ from consultation.moves import Move
 from consultation.texts import Text
 from consultation.timesource import TimeSource
 from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role, State
-from mail import bounces, notices, tokens
+from mail import bounces, notices
 from mail.authentication import AuthenticationConfig, Verdict, verify
 from mail.compose import Identity
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
@@ -54,7 +64,7 @@ from mail.reading.nesting import too_deep
 from mail.sender import Sender, header_values, read_sender
 from store import queries
 from store.database import Database
-from store.tables import ContactRow, InboundMessageRow, OutboxRow
+from store.tables import ContactRow, InboundMessageRow
 
 log = logging.getLogger(__name__)
 
@@ -321,12 +331,12 @@ class _Processing:
         """The trust gates in order (see the module), then the procedure's own checks."""
         if sender.problem is not None:  # we cannot tell who sent it: nobody to answer
             return self._held(sender.problem.value, match)
+        answer = trusted  # only a trusted sender is ever written to
+        if matching.problem:  # a forged token stays before a person, whatever it says
+            return await self._refuse(matching.problem, match, contact, answer=answer)
         if await self._courtesy(reading):  # "gracias": filed, nobody told, nothing to review
             self._held("courtesy", match)
             return Outcome("courtesy", None)
-        answer = trusted  # only a trusted sender is ever written to
-        if matching.problem:
-            return await self._refuse(matching.problem, match, contact, answer=answer)
         if match is None or not match.proven or match.country is None:
             return await self._refuse("not_linked", match, contact, answer=answer)
         if verdict.configured and not verdict.authenticated:
@@ -607,19 +617,13 @@ class _Processing:
             return False
         if set(reading.review_reasons) - {"no_position_found", "unlinked_message"}:
             return False
-        receipt = await self._answers_receipt()
+        receipt = await notices.answers_receipt(
+            self.session,
+            header_values(self.message, "In-Reply-To"),
+            domain=self.identity.domain,
+            secrets=self.identity.secrets,
+        )
         return is_courtesy(reading.own_text, answers_receipt=receipt)
-
-    async def _answers_receipt(self) -> bool:
-        """In-Reply-To names one of our signed Message-IDs, and that message was a receipt."""
-        for mid in header_values(self.message, "In-Reply-To"):
-            row_id = tokens.outbox_row_of(
-                mid.strip(), domain=self.identity.domain, secrets=self.identity.secrets
-            )
-            if row_id is not None:
-                sent = await self.session.get(OutboxRow, row_id)
-                return sent is not None and sent.kind == "answer_recorded"
-        return False
 
     async def _flag(self, match: Match, reason: str) -> None:
         """Tell the PPT and the ST a reply needs a human: kept in the record, not in the tally."""

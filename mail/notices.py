@@ -21,6 +21,7 @@ they say; see `mail.inbound`):
   by address only, at most once a day per sender and consultation.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,10 +29,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import journal
 from consultation.vocabulary import Role
+from mail import tokens
 from mail.authentication import Verdict
 from mail.reading.courtesy import without_closing
 from store import queries
-from store.tables import ContactRow, InboundMessageRow
+from store.tables import ContactRow, InboundMessageRow, OutboxRow
 
 QUOTE_LIMIT = 1500  # characters of the sender's own words quoted to the PPT and the ST
 
@@ -48,6 +50,18 @@ def quoted(own_text: str, limit: int = QUOTE_LIMIT) -> str:
         if at > limit // 2:
             return cut[: at + (1 if mark.startswith(".") else 0)].rstrip() + " […]"
     return cut.rstrip() + " […]"
+
+
+async def answers_receipt(
+    session: AsyncSession, in_reply_to: list[str], *, domain: str, secrets: Sequence[bytes]
+) -> bool:
+    """In-Reply-To names one of our signed Message-IDs, and that message was a receipt."""
+    for mid in in_reply_to:
+        row_id = tokens.outbox_row_of(mid.strip(), domain=domain, secrets=secrets)
+        if row_id is not None:
+            sent = await session.get(OutboxRow, row_id)
+            return sent is not None and sent.kind == "answer_recorded"
+    return False
 
 
 def reading_payload(row: InboundMessageRow) -> dict[str, Any]:

@@ -2,19 +2,24 @@
 email front (drafts out through aiosmtpd, replies in through Dovecot), on SQLite and PostgreSQL,
 and asserts exactly who received what (aiosmtpd records every delivery)."""
 
+import re
 from collections import defaultdict
 from email.message import EmailMessage
 
 from sqlmodel import select
 
-from consultation import distribution
+from consultation import distribution, journal
+from consultation.held import codes
 from consultation.texts import Text
 from consultation.timesource import ManualTime
 from mail.authentication import AuthenticationConfig
+from mail.notices import reading_payload
+from mail.reading.courtesy import is_courtesy
 from store import queries
 from store.database import Database
 from store.tables import InboundMessageRow, OutboxRow
-from tests.factories import move
+from tests.factories import make_consultation, move
+from tests.mail.test_compose import body, composed
 from tests.mail.test_front import (
     distributed,
     focal_point,
@@ -246,7 +251,10 @@ async def test_thanks_for_the_receipt_is_filed_and_nobody_is_emailed(
         if "registrada" in str(m["Subject"])
     ]
     sent, queued = len(smtpd.received), await outbox_rows(db)
-    thanks = reply_to(receipt, GT, "Muchas gracias por la confirmación.", 2)
+    # Three words beyond the thanks: a courtesy only because it answers our receipt.
+    words = "Muchas gracias, Ana María Pérez, por la confirmación."
+    assert not is_courtesy(words) and is_courtesy(words, answers_receipt=True)
+    thanks = reply_to(receipt, GT, words, 2)
     [row] = await delivered(db, time, smtpd, dovecot, [thanks])
     assert (row.status, row.country) == ("courtesy", "GT")
     assert smtpd.received[sent:] == []
@@ -316,3 +324,82 @@ async def test_a_subject_tag_never_counts_and_a_forward_counts_only_from_a_focal
     assert "asesora@gmail.example" not in got  # unregistered, other domain: never written to
     async with db.session() as session:
         assert (await queries.latest_positions(session, consultation, 1))["GT"].value == "object"
+
+
+# --- every new notice in both languages: words, never an internal code ----------------------
+
+CODES = sorted(
+    codes()
+    | {"approve", "amend", "object", "abstain", "replace", "delete", "insert_after", "None"}
+    | {"reply_flagged", "reply_held", "late_answer", "colleague_reply", "colleague_held"}
+    | {"objection_received", "courtesy", "review", "superseded"}
+)
+READING = {
+    "own_text": "Canadá retira su objeción y se abstiene; párrafo 2: suprimir.\n\nSaludos,",
+    "position": "amend",
+    "amendments": [
+        {"action": "replace", "paragraph": 1, "proposed": "Nuevo texto <b>uno</b>."},
+        {"action": "delete", "paragraph": 2, "proposed": None},
+        {"action": "insert_after", "paragraph": 3, "proposed": "Un párrafo más."},
+    ],
+    "extension_requested": True,
+}
+
+
+async def test_every_new_notice_renders_in_words_in_both_languages(
+    db: Database, time: ManualTime
+) -> None:
+    made = await make_consultation(db, time, text=fixture_text())
+    async with db.transaction() as session:
+        row = InboundMessageRow(
+            dedupe_key="k",
+            raw=b"",
+            received_at=time.now(),
+            sender="Alguien <colega@cancilleria.gt.example>",
+            consultation_id=made.id,
+            version=1,
+            country="GT",
+            reading=READING,
+        )
+        session.add(row)
+        await session.flush()
+        readers = [await queries.contact_by_email(session, a) for a in (GT, CA)]
+        contacts = [c for c in readers if c is not None]
+        common = {"version": 1, "country": "GT", "inbound_id": row.id, "sender": row.sender}
+        payloads = {
+            "reply_flagged": common | {"reason": "mixed_signals"} | reading_payload(row),
+            "objection_received": common | reading_payload(row),
+            "reply_held": common | {"reason": "mixed_signals,question"},
+            "late_answer": common | {"answered_version": 1},
+            "colleague_reply": common,
+            "colleague_held": common,
+        }
+        for kind, payload in payloads.items():
+            await journal.queue_emails(
+                session,
+                kind=kind,
+                contacts=contacts,
+                consultation_id=made.id,
+                at=time.now(),
+                key="all",
+                payload=payload,
+            )
+    for kind in payloads:
+        messages = await composed(db, time, kind)
+        assert [m["Content-Language"] for m in messages] == ["es", "en"], kind
+        for message in messages:
+            spanish = message["Content-Language"] == "es"
+            for part in ("plain", "html"):
+                text = body(message, part)
+                leaked = [c for c in CODES if re.search(rf"(?<![\w<]){c}(?![\w>])", text)]
+                if not spanish:  # English words are words there; underscores never are
+                    leaked = [c for c in leaked if "_" in c or c == "None"]
+                assert leaked == [], (kind, message["Content-Language"], part, leaked)
+    [flagged_es, flagged_en] = await composed(db, time, "reply_flagged")
+    text = " ".join(body(flagged_es, "plain").split())
+    assert "Motivo: contiene señales contradictorias." in text
+    assert "«Canadá retira su objeción y se abstiene; párrafo 2: suprimir.»" in text
+    assert "Enmienda 2: suprimir el párrafo 2." in text
+    assert "Solicita una prórroga del plazo." in text
+    assert "Nuevo texto &lt;b&gt;uno&lt;/b&gt;." in body(flagged_es, "html")
+    assert "Amendment 3: insert a paragraph after paragraph 3" in body(flagged_en, "plain")
