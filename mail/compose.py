@@ -242,6 +242,7 @@ async def _context(
         "party_name": names.get(str(payload.get("country")), str(payload.get("country") or "")),
         "inbound_id": payload.get("inbound_id"),
         "own_words": payload.get("own_words", ""),  # the sender's, quoted to the PPT and the ST
+        "words_withheld": payload.get("words_withheld", False),
         "answered_version": payload.get("answered_version", 0),
         "changes": [(names.get(c, c), comment) for c, comment in payload.get("changes", [])],
         "approve": payload.get("approve", False),

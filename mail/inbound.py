@@ -292,6 +292,7 @@ class _Processing:
         self.authentication = authentication
         self.message = _parse(row.raw)
         self.reading = reading  # read beforehand, outside the transaction (`Inbox.process`)
+        self.vouched = False  # whether we can vouch for the author of the words (see `_flag`)
 
     async def run(self, *, limit: int) -> Outcome:
         sender = read_sender(self.message)
@@ -312,6 +313,7 @@ class _Processing:
         verdict = await self._authenticate(sender)
         self.row.reading = self.row.reading | {"authentication": verdict.detail or "pass"}
         trusted = await self._trusted(contact, match, verdict)
+        self.vouched = trusted or verdict.authenticated
         if reading.kind == "auto_reply":
             return await self._out_of_office(match, contact, reading, trusted=trusted)
         if reading.kind == "other":
@@ -626,7 +628,10 @@ class _Processing:
         return is_courtesy(reading.own_text, answers_receipt=receipt)
 
     async def _flag(self, match: Match, reason: str) -> None:
-        """Tell the PPT and the ST a reply needs a human: kept in the record, not in the tally."""
+        """Tell the PPT and the ST a reply needs a human: kept in the record, not in the tally.
+        The sender's words are quoted only when we can vouch for who wrote them (a trusted
+        sender, or an authenticated domain): else anyone holding a leaked token could make us
+        mail any text to the PPT and the ST from our own address."""
         await notices.flag_to_staff(
             self.session,
             self.row,
@@ -635,6 +640,7 @@ class _Processing:
             country=match.country,
             reason=reason,
             at=self.now,
+            quote=self.vouched,
         )
 
     async def _refuse(

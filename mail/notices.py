@@ -5,7 +5,10 @@ they say; see `mail.inbound`):
 
 - The PPT and the ST hear of every held reply that *proves* which consultation it answers (a
   signed token or a signed Message-ID; a subject tag alone reaches only the review queue), with
-  the sender's own words quoted, the reason in words, and the reading the service would record.
+  the reason in words, the reading the service would record, and the sender's own words quoted
+  when we can vouch for their author (a trusted sender, or an authenticated domain); otherwise
+  the notice says the words are in the review queue, so that a leaked token cannot make the
+  service mail any text to the PPT and the ST from its own address.
 - The PPT hears of an objection as it is recorded from email, with the country's own words.
 - A trusted sender (a registered focal point whose message passed every gate) whose reply is held
   is told it arrived, is not yet counted, why, and that the PPT and the ST will review it.
@@ -64,11 +67,14 @@ async def answers_receipt(
     return False
 
 
-def reading_payload(row: InboundMessageRow) -> dict[str, Any]:
-    """What the reader made of the message, as the notices show it."""
+def reading_payload(row: InboundMessageRow, *, quote: bool = True) -> dict[str, Any]:
+    """What the reader made of the message, as the notices show it; without ``quote``, the
+    sender's words are left out (and the notice says where to read them)."""
     reading = row.reading or {}
+    words = quoted(str(reading.get("own_text") or "")) if quote else ""
     return {
-        "own_words": quoted(str(reading.get("own_text") or "")),
+        "own_words": words,
+        "words_withheld": not quote and bool(reading.get("own_text")),
         "position": reading.get("position"),
         "amendments": list(reading.get("amendments") or []),
         "extension_requested": bool(reading.get("extension_requested")),
@@ -84,8 +90,10 @@ async def flag_to_staff(
     country: str | None,
     reason: str,
     at: datetime,
+    quote: bool,
 ) -> None:
-    """A held reply, to the PPT and the ST: recorded as an event, then one email each."""
+    """A held reply, to the PPT and the ST: recorded as an event, then one email each; the
+    sender's words only when ``quote`` (we can vouch for their author)."""
     await journal.record_event(
         session,
         consultation_id=consultation_id,
@@ -111,7 +119,7 @@ async def flag_to_staff(
             "reason": reason,
             "inbound_id": row.id,
         }
-        | reading_payload(row),
+        | reading_payload(row, quote=quote),
     )
 
 

@@ -198,8 +198,12 @@ async def test_an_unregistered_colleague_is_not_written_to_its_focal_points_are(
         assert "objeta" not in words  # the colleague's words are never relayed to them
         assert ".v1.gt." in str(told["Reply-To"]).lower()  # their own answer counts
     [flag] = got[PPT]
-    assert "su remitente no figura en el directorio de puntos focales" in text_of(flag)
-    assert "«Guatemala objeta el texto.»" in text_of(flag)
+    words = text_of(flag)
+    assert "su remitente no figura en el directorio de puntos focales" in words
+    assert "Lo que el servicio registraría: Guatemala objeta el texto." in words
+    # Nothing vouches for who wrote it: its words are not relayed, even to the PPT.
+    assert "Guatemala objeta el texto.»" not in words
+    assert "Sus palabras no se citan aquí" in words
     async with db.session() as session:
         assert await queries.latest_positions(session, consultation, 1) == {}
 
@@ -235,7 +239,8 @@ async def test_an_authenticated_colleague_at_the_ministry_is_told_too(
     assert "Hemos informado a los puntos focales registrados de Guatemala" in words
     assert "objeta" not in words and told["Reply-To"] is None
     assert len(got[GT]) == 2  # one notice per colleague (at most one a day each)
-    assert len(got[PPT]) == 2  # each held reply
+    assert len(got[PPT]) == 2  # each held reply, with its words: both domains authenticated
+    assert all("«Guatemala objeta el texto.»" in text_of(m) for m in got[PPT])
 
 
 async def test_thanks_for_the_receipt_is_filed_and_nobody_is_emailed(
