@@ -44,9 +44,11 @@ _SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "not_linked": (
         "no responde a un correo de la consulta: le falta la dirección de respuesta firmada "
-        "o la referencia verificada a nuestro mensaje",
+        "o la referencia verificada a nuestro mensaje (la etiqueta de la consulta en el asunto "
+        "no basta: cualquiera puede escribirla)",
         "it does not answer a consultation email: it lacks the signed reply address or a "
-        "verified reference to our message",
+        "verified reference to our message (the consultation's tag in the subject is not "
+        "enough: anyone can type it)",
     ),
     "unmatched": (
         "no se pudo determinar a qué consulta responde",
@@ -170,6 +172,11 @@ _SENTENCES: dict[str, tuple[str, str]] = {
     "bounced": ("rebotó", "it bounced"),
 }
 _UNKNOWN = ("necesita la revisión de una persona", "it needs a person's review")
+
+
+def codes() -> frozenset[str]:
+    """Every reason code that has words (for tests that no code reaches a reader)."""
+    return frozenset(_SENTENCES)
 
 
 def describe(codes: str | None, language: Language | str) -> str:

@@ -38,10 +38,14 @@ FOR_STAFF = frozenset(
         "delivery_failure",
         "reply_flagged",
         "reminder_report",
+        "objection_received",
+        "colleague_held",  # to a colleague outside the roster: no Reply-To that invites an answer
     }
 )
 # Messages whose reader is asked to answer before a deadline.
-WITH_DEADLINE = frozenset({"draft", "revision", "extension", "reminder", "reminder_report"})
+WITH_DEADLINE = frozenset(
+    {"draft", "revision", "extension", "reminder", "reminder_report", "late_answer"}
+)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -242,6 +246,9 @@ async def _context(
         "sender": payload.get("sender", ""),
         "party_name": names.get(str(payload.get("country")), str(payload.get("country") or "")),
         "inbound_id": payload.get("inbound_id"),
+        "own_words": payload.get("own_words", ""),  # the sender's, quoted to the PPT and the ST
+        "words_withheld": payload.get("words_withheld", False),
+        "answered_version": payload.get("answered_version", 0),
         "changes": [(names.get(c, c), comment) for c, comment in payload.get("changes", [])],
         "approve": payload.get("approve", False),
         "comment": payload.get("comment", ""),

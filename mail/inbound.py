@@ -19,6 +19,16 @@ We never write to someone we cannot trust to be who they say (no backscatter): a
 only to a registered address whose message passed authentication (or, without authentication,
 carried a proof naming that address's country), at most once a day, and never quotes the
 message. Out-of-office notes reach the board on the same condition.
+
+Telling people (issue #14; the notices and their rules are in ``mail.notices``). Every held
+reply that proves its consultation reaches the PPT and the ST with the sender's words, the
+reason and the reading; a trusted sender whose reply is held, or who answered a replaced
+version, is told (once per message); an objection reaches the PPT as it is recorded. An
+unregistered colleague with a valid proof is not written to: the country's registered focal
+points are told instead, and the colleague only when the message is authenticated, carries the
+proof, and comes from the domain of one of that country's registered focal points. A courtesy
+("gracias", "recibido", "noted") with nothing else in it is filed (status ``courtesy``): no
+review, no email.
 """
 
 import asyncio
@@ -41,7 +51,7 @@ from consultation.moves import Move
 from consultation.texts import Text
 from consultation.timesource import TimeSource
 from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role, State
-from mail import bounces
+from mail import bounces, notices
 from mail.authentication import AuthenticationConfig, Verdict, verify
 from mail.compose import Identity
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
@@ -49,6 +59,7 @@ from mail.matching import Match, Matching, match_message
 from mail.message_keys import MessageKey, content_hash, content_of, message_key
 from mail.reader_pool import InlineReader, Reader, ReadFailed
 from mail.reading import Reading, read_reply
+from mail.reading.courtesy import is_courtesy
 from mail.reading.nesting import too_deep
 from mail.sender import Sender, header_values, read_sender
 from store import queries
@@ -297,6 +308,7 @@ class _Processing:
         # Read and authenticated beforehand, outside the transaction (`Inbox.process`): DKIM's
         # DNS lookups, like the reader, must not hold the database's write lock.
         self.reading, self.verdict = reading, verdict
+        self.vouched = False  # whether we can vouch for the author of the words (see `_flag`)
 
     async def run(self, *, limit: int) -> Outcome:
         sender = read_sender(self.message)
@@ -317,6 +329,7 @@ class _Processing:
         verdict = await self._authenticate(sender)
         self.row.reading = self.row.reading | {"authentication": verdict.detail or "pass"}
         trusted = await self._trusted(contact, match, verdict)
+        self.vouched = trusted or verdict.authenticated
         if reading.kind == "auto_reply":
             return await self._out_of_office(match, contact, reading, trusted=trusted)
         if reading.kind == "other":
@@ -337,8 +350,11 @@ class _Processing:
         if sender.problem is not None:  # we cannot tell who sent it: nobody to answer
             return self._held(sender.problem.value, match)
         answer = trusted  # only a trusted sender is ever written to
-        if matching.problem:
+        if matching.problem:  # a forged token stays before a person, whatever it says
             return await self._refuse(matching.problem, match, contact, answer=answer)
+        if await self._courtesy(reading):  # "gracias": filed, nobody told, nothing to review
+            self._held("courtesy", match)
+            return Outcome("courtesy", None)
         if match is None or not match.proven or match.country is None:
             return await self._refuse("not_linked", match, contact, answer=answer)
         if verdict.configured and not verdict.authenticated:
@@ -347,6 +363,18 @@ class _Processing:
         if consultation is not None and consultation.state == State.TROIKA_REVIEW.value:
             return await self._troika(match, contact, reading, answer=answer)
         if not await self._speaks_for(contact, match.country):
+            if contact is None or not contact.active:  # a colleague: see `mail.notices`
+                await notices.tell_about_colleague(
+                    self.session,
+                    self.row,
+                    consultation_id=match.consultation_id,
+                    version=match.version,
+                    country=match.country,
+                    address=sender.address or "",
+                    verdict=verdict,
+                    language=reading.language,
+                    at=self.now,
+                )
             return await self._refuse(_unregistered(contact), match, contact, answer=answer)
         return await self._record(match, contact, reading)
 
@@ -497,6 +525,7 @@ class _Processing:
         if reading.needs_review or not (reading.position == "approve" or changes):
             reasons = ",".join(reading.review_reasons) or "no_position"
             await self._flag(match, reasons)
+            await self._tell_held(contact, match, reasons)
             return Outcome("review", reasons)
         comment = None if not changes else (reading.own_text.strip()[:4000] or None)
         try:
@@ -537,6 +566,7 @@ class _Processing:
         if reading.needs_review or (reading.position is None and not reading.extension_requested):
             reasons = ",".join(reading.review_reasons) or "no_position"
             await self._flag(match, reasons)
+            await self._tell_held(contact, match, reasons)
             return Outcome("review", reasons)
         answer = Answer(
             country=match.country or "",
@@ -560,8 +590,18 @@ class _Processing:
                     answer,
                     Move(actor=self.row.sender or "?", at=self.now),
                 )
-        except SupersededVersion:
+        except SupersededVersion as exc:
             await self._flag(match, "superseded_version")
+            if contact is not None and not _automatic(self.message):
+                await notices.tell_late(
+                    self.session,
+                    self.row,
+                    contact,
+                    consultation_id=match.consultation_id,
+                    answered=exc.given,
+                    current=exc.current,
+                    at=self.now,
+                )
             return Outcome("superseded", "superseded_version")
         except IllegalTransition as exc:
             await self._flag(match, f"not_open:{exc.state}")
@@ -569,33 +609,52 @@ class _Processing:
         except ProcedureError as exc:
             await self._flag(match, "refused")
             return Outcome("review", f"refused: {exc}")
+        if answer.position is PositionValue.OBJECT:
+            await notices.tell_objection(
+                self.session, self.row, consultation_id=match.consultation_id, at=self.now
+            )
         return Outcome("recorded")
 
-    async def _flag(self, match: Match, reason: str) -> None:
-        """Tell the PPT a reply needs a human: kept in the record, not in the tally."""
-        await journal.record_event(
+    async def _tell_held(self, contact: ContactRow | None, match: Match, reasons: str) -> None:
+        """The sender passed every trust gate to get here; a machine is never answered."""
+        if contact is not None and not _automatic(self.message):
+            await notices.tell_held(
+                self.session,
+                self.row,
+                contact,
+                consultation_id=match.consultation_id,
+                reason=reasons,
+                at=self.now,
+            )
+
+    async def _courtesy(self, reading: Reading) -> bool:
+        """A thank-you with nothing else in it; longer when it answers one of our receipts."""
+        if reading.position or reading.amendments or reading.extension_requested:
+            return False
+        if set(reading.review_reasons) - {"no_position_found", "unlinked_message"}:
+            return False
+        receipt = await notices.answers_receipt(
             self.session,
-            consultation_id=match.consultation_id,
-            kind="reply_flagged",
-            actor=self.row.sender or "?",
-            at=self.now,
-            inbound_id=self.row.id,
-            payload={"country": match.country, "version": match.version, "reason": reason},
+            header_values(self.message, "In-Reply-To"),
+            domain=self.identity.domain,
+            secrets=self.identity.secrets,
         )
-        await journal.queue_emails(
+        return is_courtesy(reading.own_text, answers_receipt=receipt)
+
+    async def _flag(self, match: Match, reason: str) -> None:
+        """Tell the PPT and the ST a reply needs a human: kept in the record, not in the tally.
+        The sender's words are quoted only when we can vouch for who wrote them (a trusted
+        sender, or an authenticated domain): else anyone holding a leaked token could make us
+        mail any text to the PPT and the ST from our own address."""
+        await notices.flag_to_staff(
             self.session,
-            kind="reply_flagged",
-            contacts=await queries.contacts_with_role(self.session, Role.PPT.value),
+            self.row,
             consultation_id=match.consultation_id,
+            version=match.version,
+            country=match.country,
+            reason=reason,
             at=self.now,
-            key=f"inbound-{self.row.id}",
-            payload={
-                "version": match.version,
-                "country": match.country,
-                "sender": self.row.sender,
-                "reason": reason,
-                "inbound_id": self.row.id,
-            },
+            quote=self.vouched,
         )
 
     async def _refuse(

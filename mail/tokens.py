@@ -195,6 +195,16 @@ def verified_message_id(
     return None
 
 
+def outbox_row_of(mid: str, *, domain: str, secrets: Sequence[bytes]) -> int | None:
+    """The outbox row one of our signed Message-IDs was made for (e.g. to tell a reply to a
+    receipt); None for anyone else's, or an unsigned one."""
+    found = _MESSAGE_ID.fullmatch(mid)
+    signed = _SIGNED_NONCE.fullmatch(found["nonce"]) if found is not None else None
+    if signed is None or verified_message_id(mid, domain=domain, secrets=secrets) is None:
+        return None
+    return int(signed["row"])
+
+
 def _nonce_tag(secret: bytes, consultation_id: str, version: int, country: str, row: int) -> bytes:
     message = _NONCE_CONTEXT + f"{consultation_id}\x00{version}\x00{country}\x00{row}".encode()
     return hmac.new(secret, message, hashlib.sha256).digest()[:TAG_BYTES]

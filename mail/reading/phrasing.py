@@ -107,6 +107,14 @@ _PARAGRAPH_PATTERNS: tuple[tuple[str, str], ...] = (
         rf"deberia suprimirse|(?:is|be) (?:deleted|removed|struck)|se elimine|se suprima|"
         rf"sea (?:eliminado|suprimido))\b{_NO_PHRASE}",
     ),
+    (
+        # "Párrafo 4: sustituir por: «…»" / "Paragraph 4: replace with: "…"" (issue #14)
+        "replace",
+        rf"{_REF}\s*(?:\([^)]*\)\s*)?[:.,-]\s*(?:se propone\s+|proponemos\s+|please\s+|"
+        rf"we propose to\s+)?{_REPLACE}(?:lo|la)?\s+(?:(?:it|its text|el texto)\s+)?(?:por|con|"
+        rf"with|by)\s*(?:el siguiente|la siguiente|the following)?\s*(?:texto|redaccion|text|"
+        rf"wording)?\s*:?",
+    ),
     ("replace", rf"{_REF}\s*(?:\([^)]*\)\s*)?(?:,\s*)?{_READ}{_MANNER}\s*:?"),
     (
         "replace",

@@ -5,6 +5,13 @@ matched first and their span is masked, so "no tenemos objeción" approves and n
 as "objeción", and "no podemos aprobar" objects and never also counts as "aprobar". Questions,
 quoted passages and conditional clauses ("para estar en condiciones de sumarse al consenso") do
 not state a position.
+
+Time to consult (issue #14): "yes, but we need two more days to consult the capital" is read as a
+person reads it: the country has not committed yet. When a message asks for more time *in order
+to consult* (the capital, its authorities, instructions), an approval in it is provisional: no
+position, extension requested. The PPT sees the request; the country's real answer follows. An
+objection or an abstention stands (the country said no already), and a request for time for any
+other reason leaves the approval as it is.
 """
 
 from __future__ import annotations
@@ -206,6 +213,18 @@ _RULES: tuple[tuple[str, str, float], ...] = (
         APPROVE,
         0.9,
     ),
+    # -- a whole sentence of assent: "De acuerdo.", "Conforme.", "Agreed.", "Fine with us."
+    # Anchored: "de acuerdo con lo dispuesto", "conforme a", "agreed to meet" say something else.
+    (
+        r"^\W*(?:(?:estamos |esta |totalmente |completamente |muy bien, )?de acuerdo|"
+        r"(?:todo )?conformes?|(?:fully |all )?agreed|(?:this is |that is |it is |that's |it's )?"
+        r"(?:fine|ok|okay) (?:with|by|for) us)\b(?! (?:a|en|que|to|that|upon|on)\b)"
+        r"(?:,? (?:con el|con la|with the) (?:texto|propuesta|documento|text|draft|proposal))?"
+        r"(?=\W*$|[,.;!] )",
+        APPROVE,
+        1.0,
+    ),
+    (r"\b(?:fine|ok|okay) (?:with|by|for) us\b", APPROVE, 0.9),
     # -- "no comments": approve, but weakly (an acknowledgement can say the same) ----------
     (
         r"\bsin (comentarios|observaciones|cambios|modificaciones|mas comentarios)\b|\bno (tiene|"
@@ -280,9 +299,16 @@ _EXTENSION = re.compile(
     r"(deadline|time|period|date|consultation)|more time|additional time|further time|"
     r"extra time|postpone|additional (week|weeks|days)|grace period|(una|dos|un par de) "
     r"semanas? (mas|adicionales?)|(semana|semanas|dias) adicionales?|(one|another|two) more "
-    r"(week|weeks|days)|mas plazo|un plazo mayor)\b|"
+    r"(week|weeks|days)|mas plazo|un plazo mayor|(?:un|uno|dos|tres|cuatro|cinco|\d{1,2}) "
+    r"dias? (?:habiles )?(?:mas|adicionales?)|(?:one|two|three|four|five|a few|\d{1,2}) "
+    r"(?:more|additional|extra) (?:business |working )?days?)\b|"
     r"\b(hasta|until|till)\b.{0,40}\b(para|to) (remitir|enviar|responder|presentar|contestar|"
     r"hacer llegar|respond|reply|send|submit|provide|revert|answer)\b"
+)
+# Time asked for to consult someone before committing (not "la consulta", the consultation).
+_TO_CONSULT = re.compile(
+    r"\b(consultar\w*|consult|consulting|capital|instrucciones|instructions|(?:nuestras|sus|"
+    r"las) autoridades|(?:our|the) authorities)\b"
 )
 _REQUEST = re.compile(
     r"\b(solicit\w*|pid\w*|ped\w*|agradecer\w*|agradeceria\w*|rog\w*|quisier\w*|podri\w*|"
@@ -367,6 +393,8 @@ def read_position(text: str, subject: str = "") -> PositionReading:
         evidence=[m for _, _, m in found],
     )
     _decide(reading, kinds, weights)
+    if reading.position == APPROVE and extension and _TO_CONSULT.search(fold(text)):
+        reading.position = None  # provisional: see the module
     return reading
 
 

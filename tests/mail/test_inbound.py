@@ -201,7 +201,7 @@ async def test_a_message_over_the_size_limit_is_reviewed_and_its_sender_told(
         True,
     )
     assert (row.consultation_id, row.version, row.country) == (consultation, 1, "GT")
-    assert len(await outbox(db, "reply_flagged")) == 1  # the PPT knows
+    assert len(await outbox(db, "reply_flagged")) == 2  # the PPT and the ST know
     [notice] = await composed(db, time, "rejection")
     assert str(notice["To"]) == GT
     text = body(notice, "plain")
@@ -291,7 +291,7 @@ async def test_a_valid_token_from_an_unregistered_address_is_not_counted(
     [row] = await stored(db)
     assert (row.status, row.reason, row.country) == ("review", "unregistered_sender", "GT")
     assert await outbox(db, "rejection") == []
-    assert len(await outbox(db, "reply_flagged")) == 1  # the PPT is told
+    assert len(await outbox(db, "reply_flagged")) == 2  # the PPT and the ST are told
 
 
 async def test_a_focal_point_of_another_country_cannot_answer_for_guatemala(
@@ -397,7 +397,7 @@ async def test_a_reply_to_a_superseded_version_is_kept_and_flagged(
     )
     [row] = await stored(db)
     assert (row.status, row.version) == ("superseded", 1)
-    assert len(await outbox(db, "reply_flagged")) == 1  # the PPT is told
+    assert len(await outbox(db, "reply_flagged")) == 2  # the PPT and the ST are told
 
 
 async def test_out_of_office_is_a_note_never_a_position(
