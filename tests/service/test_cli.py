@@ -127,7 +127,7 @@ def run_consulta(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("send", "CRM-2026-404"), "error: there is no consultation CRM-2026-404\n"),
+        (("send", "CRM-2026-404"), "error: There is no consultation CRM-2026-404.\n"),
         (
             ("deadline", "--from", "2026-12-21", "--days", "5", "--calendar", "XX"),
             "XX is not a CRM country",
