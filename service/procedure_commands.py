@@ -12,7 +12,7 @@ from consultation.deadlines import render_deadline
 from consultation.lifecycle import OPEN_STATES
 from consultation.moves import load
 from consultation.status import consultation_status
-from consultation.vocabulary import Kind, PositionValue, SilenceRule
+from consultation.vocabulary import Kind, Language, PositionValue, SilenceRule
 from service.cli_support import (
     POSITION,
     app,
@@ -333,7 +333,13 @@ def history(ctx: click.Context, consultation_id: str) -> None:
     async def work(session: AsyncSession) -> str:
         row = await load(session, consultation_id)
         events = await queries.events(session, row.id)
-        return history_text(templates(), events, timezone=row.timezone, language=language(ctx))
+        spanish = language(ctx) is Language.ES
+        names = {
+            c.code: c.name_es if spanish else c.name_en for c in await queries.countries(session)
+        }
+        return history_text(
+            templates(), events, timezone=row.timezone, language=language(ctx), names=names
+        )
 
     click.echo(run(in_transaction(app(ctx), work)), nl=False)
 

@@ -80,13 +80,21 @@ def test_a_consultation_from_draft_to_results(op: Operator) -> None:
     assert "quedan 4 días hábiles" in spanish and "lunes 14 de diciembre de 2026" in spanish
     op.time.advance(timedelta(days=10))
     assert "CRM-2026-001: consensus_with_amendments" in op("tick").output
-    assert "concluded: consensus_with_amendments" in op("conclude", "CRM-2026-001").output
-    trail = op("history", "CRM-2026-001").output.splitlines()
-    assert [line.split("  ")[1].strip() for line in trail][-3:] == [
-        "answer recorded",
-        "deadline reached, tallied",
-        "concluded",
+    assert "concluded: consensus with amendments" in op("conclude", "CRM-2026-001").output
+    trail = op("history", "CRM-2026-001").output
+    moves = [line.strip() for line in trail.splitlines() if line.startswith("    ")]
+    assert moves[-3:] == [
+        "United States approves (version 1).",
+        "Deadline of version 1 reached: consensus with amendments; no answer: Belize, Canada, "
+        "Costa Rica, Dominican Republic, Honduras, Mexico, Nicaragua, Panama, El Salvador.",
+        "Consultation concluded: consensus with amendments.",
     ]
+    spanish = op("--lang", "es", "history", "CRM-2026-001").output
+    assert "lunes 7 de diciembre de 2026, 10:00 (hora de Santo Domingo) · cli:" in spanish
+    assert "    Guatemala aprueba con enmiendas (versión 1): sustituir el párrafo 2 por «Nuevo.»." in (
+        spanish
+    )
+    assert "answer_recorded" not in spanish and "position_id" not in spanish
 
 
 def test_revise_and_extend(op: Operator) -> None:
