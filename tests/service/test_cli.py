@@ -91,8 +91,9 @@ def test_a_consultation_from_draft_to_results(op: Operator) -> None:
     ]
     spanish = op("--lang", "es", "history", "CRM-2026-001").output
     assert "lunes 7 de diciembre de 2026, 10:00 (hora de Santo Domingo) · cli:" in spanish
-    assert "    Guatemala aprueba con enmiendas (versión 1): sustituir el párrafo 2 por «Nuevo.»." in (
-        spanish
+    assert (
+        "    Guatemala aprueba con enmiendas (versión 1): sustituir el párrafo 2 por «Nuevo.»."
+        in (spanish)
     )
     assert "answer_recorded" not in spanish and "position_id" not in spanish
 

@@ -24,6 +24,7 @@ from tests.mail.test_front import distributed, focal_point, inbound, running, un
 from tests.mail.test_trust import draft_to, front
 from tests.servers.dovecot import Dovecot
 from tests.servers.smtpd import SmtpServer
+from tests.service.test_no_codes import assert_no_codes
 
 MIXED = "Aprobamos el texto, pero objetamos el párrafo 2 porque no refleja la práctica nacional."
 QUESTION = "¿Podrían aclarar el párrafo 3 antes de que respondamos?"
@@ -122,7 +123,7 @@ async def test_held_replies_listed_shown_corrected_and_settled(
     assert "Consulta: CRM-2026-001, versión 1" in listing
     assert "Motivo: contiene señales contradictorias." in listing
     assert listing.index(f"n.º {first.id} ") < listing.index(f"n.º {third.id} ")  # oldest first
-    assert "mixed_signals" not in listing
+    assert_no_codes(listing, "review list")
 
     shown = (await op("--lang", "es", "review", "show", str(first.id))).output
     assert "From: puntofocal@cancilleria.gt.example" in shown
@@ -133,6 +134,7 @@ async def test_held_replies_listed_shown_corrected_and_settled(
     assert "- nota.pdf (application/pdf, 11 bytes)" in shown
     assert "Motivo de la retención: contiene señales contradictorias; un adjunto no" in shown
     assert "A la espera de la decisión de una persona." in shown
+    assert_no_codes(shown, "review show")
     english = (await op("--lang", "en", "review", "show", str(first.id))).output
     assert "Why it is held: it gives mixed signals;" in english and "Position: objects" in english
 
@@ -161,6 +163,12 @@ async def test_held_replies_listed_shown_corrected_and_settled(
     everything = (await op("--lang", "es", "review", "list", "--all")).output
     assert "Corregida por ppt:ana el lunes 7 de diciembre de 2026" in everything
     assert "Cerrada por la respuesta registrada por ppt:ana" in everything
+    assert_no_codes(everything + corrected.output, "review list --all, correct")
+    history = (await op("--lang", "es", "history", "CRM-2026-001")).output
+    assert f"Sobre la respuesta n.º {second.id} de Guatemala, se corrigió la lectura" in history
+    assert f"La respuesta retenida n.º {first.id} de Guatemala quedó cerrada" in history
+    assert "Se envió por correo la consulta a " in history  # one line for the drafts
+    assert_no_codes(history, "history")
     again = await op("--lang", "es", "review", "confirm", str(second.id), ok=False)
     assert again.exit_code != 0
 

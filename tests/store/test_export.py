@@ -111,7 +111,7 @@ async def test_the_html_record_of_two_versions(db: Database, time: ManualTime) -
     assert moves[0] == "Draft opened (4 paragraphs, standard procedure)."
     assert moves[1].startswith("Draft put to the Troika (")
     for sentence in (
-        "Revised version 2 sent to all member countries; new deadline ",
+        "Revised version 2 sent to all member countries, with 5 business days, until ",
         "Deadline of version 2 extended by 2 business days, to ",
         "Deadline of version 2 reached: consensus",
         "Consultation concluded: consensus",
