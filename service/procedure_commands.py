@@ -321,7 +321,8 @@ def withdraw(ctx: click.Context, consultation_id: str, reason: str) -> None:
 def tick(ctx: click.Context) -> None:
     """Do what is due now: deadlines, reminders, the ST's digest (the scheduler runs it too)."""
     done = run(tick_once(app(ctx)))
-    click.echo("\n".join(describe(d) for d in done) if done else say(ctx)("nothing_due"))
+    words = say(ctx)
+    click.echo("\n".join(describe(d, words) for d in done) if done else words("nothing_due"))
 
 
 @click.command()

@@ -78,8 +78,9 @@ def test_a_consultation_from_draft_to_results(op: Operator) -> None:
     assert '#1 GT replace ¶2: "Nuevo."' in board
     spanish = op("--lang", "es", "status", "CRM-2026-001").output
     assert "quedan 4 días hábiles" in spanish and "lunes 14 de diciembre de 2026" in spanish
+    assert "1 aprueba · 1 con enmiendas · 0 objetan · 0 se abstienen · 9 pendientes" in spanish
     op.time.advance(timedelta(days=10))
-    assert "CRM-2026-001: consensus_with_amendments" in op("tick").output
+    assert "CRM-2026-001: deadline reached, consensus with amendments" in op("tick").output
     assert "concluded: consensus with amendments" in op("conclude", "CRM-2026-001").output
     trail = op("history", "CRM-2026-001").output
     moves = [line.strip() for line in trail.splitlines() if line.startswith("    ")]
