@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from consultation.timesource import ManualTime
-from service.cli import cli
+from consultation.vocabulary import Language
+from service.cli import cli, error_lines
 from service.context import AppContext
 from service.settings import DbSettings, Settings
 from tests.conftest import START
@@ -168,3 +169,50 @@ def test_invalid_roster_lists_every_problem(tmp_path: Path) -> None:
     assert "countries[0] (MX).timezone: unknown timezone 'Mars/Base'" in result.stderr
     assert "contacts[0] (Ana).emails: 'nope' is not an email address" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_errors_and_confirmations_in_spanish(tmp_path: Path, op: Operator) -> None:
+    """Under --lang es the typed errors are rendered from their fields, never the English
+    message or a state's code; confirmations are Spanish sentences; --position takes Spanish."""
+    missing = run_consulta(tmp_path, "--lang", "es", "send", "CRM-2026-404")
+    assert missing.returncode == 2
+    assert missing.stderr == "error: No existe la consulta CRM-2026-404.\n"
+    op("roster", "import")
+    es = op.file("es.md", TEXT_ES)
+    opened = op("--lang", "es", "new", "--title", "Flujos", "--text", es).output
+    assert opened == "CRM-2026-001 abierta como borrador (4 párrafos).\n"
+    for args, sentence in [
+        (
+            ("conclude", "CRM-2026-001"),
+            "No se puede concluir la consulta mientras está en borrador.",
+        ),
+        (("send", "CRM-2026-001"), "CRM-2026-001 no puede enviarse a los miembros hasta que toda"),
+    ]:
+        refused = CliRunner().invoke(cli, ["--lang", "es", *args], obj=op.context)
+        assert refused.exit_code != 0
+        lines = error_lines(refused.exception, Language.ES)  # type: ignore[arg-type]
+        assert lines[0].startswith("error: " + sentence), lines
+        assert "draft" not in lines[0] and "conclude" not in lines[0]
+    op("troika", "CRM-2026-001")
+    for country in ("MX", "DO", "PA"):
+        op("--lang", "es", "troika-answer", "CRM-2026-001", "--country", country, "--approve")
+    sent = op("--lang", "es", "send", "CRM-2026-001").output
+    assert sent == (
+        "CRM-2026-001, versión 1, enviada a todos los miembros; plazo: lunes 14 de diciembre "
+        "de 2026, 23:59 (hora de Santo Domingo, UTC-04:00).\n"
+    )
+    for country, words in [("GT", "se abstiene"), ("SV", "Objeta")]:
+        said = op(
+            "--lang", "es", "record", "CRM-2026-001", "--country", country, "--position", words
+        )
+        assert said.output.startswith(f"Respuesta de {country} registrada en CRM-2026-001")
+    board = op("status", "CRM-2026-001").output
+    assert re.search(r"GT Guatemala\s+abstains", board) and re.search(
+        r"SV El Salvador\s+OBJECTS", board
+    )
+    wrong = CliRunner().invoke(
+        cli,
+        ["--lang", "es", "record", "CRM-2026-001", "--country", "HN", "--position", "quizá"],
+        obj=op.context,
+    )
+    assert wrong.exit_code == 2 and "«quizá» no es una posición" in wrong.output
