@@ -148,7 +148,6 @@ def _in_words(
     if event.kind == "reply_flagged":
         p["reason_words"] = held.describe(str(p.get("reason") or ""), language)
     p["message"] = event.inbound_id
-    p["from_message"] = event.inbound_id
     return p
 
 

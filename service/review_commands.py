@@ -218,6 +218,8 @@ async def _item(
         "reason": held.describe(review.held_reason(row, decided), lang),
         "decision": _decision(decided, zone, lang),
         "open": row.status == "review",
+        "held": row.status == "review" or decided is not None,
+        "status": row.status,
     }
 
 

@@ -161,6 +161,13 @@ def test_the_command_line_in_spanish_on_the_demo_s_database(demo: Path) -> None:
 
     for args in (("history", "CRM-2026-001"), ("status", "CRM-2026-001"), ("review", "list")):
         assert_no_codes(spanish(*args), " ".join(args))
+    for number in range(1, 30):  # every message the demo received, as `review show` prints it
+        shown = CliRunner().invoke(
+            cli, ["--lang", "es", "review", "show", str(number)], obj=context
+        )
+        if shown.exit_code == 0:
+            assert_no_codes(shown.output, f"review show {number}", people=True)
+            assert "retenci" in shown.output or "No se retuvo para revisión" in shown.output
     markdown = spanish("export", "CRM-2026-001", "--format", "md", "-o", "-")
     assert_no_codes(markdown, "export md", people=True)
     page = spanish("export", "CRM-2026-001", "--format", "html", "-o", "-")
