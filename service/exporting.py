@@ -1,7 +1,6 @@
 """The record of a consultation as a page for the ST's archive: HTML or Markdown, es or en."""
 
 from datetime import datetime
-from email import message_from_bytes, policy
 from typing import Any, Literal
 
 import arrow
@@ -13,12 +12,12 @@ from consultation.texts import Text
 from consultation.vocabulary import Language
 from consultation.zones import zone_name
 from mail.redline import paragraph_changes, redline_html, redline_text
+from service import received
 from service.presenting import event_lines
 from store.tables import AmendmentRow, InboundMessageRow
 from templates.markdown import markdown_fragment
 
 Format = Literal["html", "md"]
-_HEADERS = ("From", "To", "Cc", "Date", "Subject", "Message-ID")
 _EXCERPT = 600  # beside the position; the whole text is in the appendix
 
 
@@ -155,7 +154,7 @@ class _View:
             else None,
             "amendments": [self.amendment(a) for a in entry.amendments],
             # The answer's own words (an objection's reasons) beside its position.
-            "own_words": _excerpt(own_words(source)) if source else "",
+            "own_words": _excerpt(received.own_words(source)) if source else "",
         }
 
     def amendment(self, a: AmendmentRow) -> dict[str, Any]:
@@ -172,18 +171,14 @@ class _View:
 
 def source_message(row: InboundMessageRow, view: "_View") -> dict[str, Any]:
     """A received message as the appendix shows it: its headers and the sender's own words."""
-    message = message_from_bytes(row.raw, policy=policy.default)
+    message = received.parse(row.raw)
     return {
         "id": row.id,
         "received_at": view.when(row.received_at),
-        "headers": [(h, str(message[h])) for h in _HEADERS if message[h] is not None],
-        "own_words": own_words(row),
+        "headers": received.headers(message),
+        "own_words": received.own_words(row, message),
         "header_only": row.header_only,
     }
-
-
-def own_words(row: InboundMessageRow) -> str:
-    return str((row.reading or {}).get("own_text") or "").strip()
 
 
 def _excerpt(text: str) -> str:

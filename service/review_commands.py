@@ -5,8 +5,6 @@ actor (``--actor``); the text a person reads comes from ``templates/cli/review_*
 """
 
 from dataclasses import dataclass
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
 import click
@@ -16,6 +14,7 @@ from consultation import held, review, zones
 from consultation.answers import ProposedChange
 from consultation.errors import NotFound
 from consultation.vocabulary import AmendmentAction, Language, PositionValue
+from service import received
 from service.cli_support import (
     POSITION,
     app,
@@ -28,8 +27,6 @@ from service.cli_support import (
 )
 from store import queries
 from store.tables import EventRow, InboundMessageRow
-
-_HEADERS = ("From", "To", "Cc", "Date", "Subject", "Message-ID")
 
 
 @click.group("review")
@@ -68,20 +65,16 @@ def show(ctx: click.Context, number: int) -> None:
     lang = language(ctx)
 
     async def work(session: AsyncSession) -> str:
-        row = await session.get(InboundMessageRow, number)
-        if row is None:
-            raise NotFound(
-                f"there is no inbound message {number}", phrase="no_message", number=number
-            )
+        row = await _message(session, number)
         zone = await _ppt_zone(session)
         names = await _country_names(session, lang)
         item = await _item(session, row, zone, names, lang)
-        message = _parse(row.raw)
+        message = received.parse(row.raw)
         item |= {
-            "headers": [(h, str(message[h])) for h in _HEADERS if message[h] is not None],
-            "own_text": _own_text(row, message),
+            "headers": received.headers(message),
+            "own_text": received.own_words(row, message),
             "reading": row.reading,
-            "attachments": _attachments(message),
+            "attachments": received.attachments(message),
             "header_only": row.header_only,
             "size": row.size,
         }
@@ -160,11 +153,7 @@ def _decide(
     words, lang, acting = say(ctx), language(ctx), move(ctx)
 
     async def work(session: AsyncSession) -> str:
-        row = await session.get(InboundMessageRow, number)
-        if row is None:
-            raise NotFound(
-                f"there is no inbound message {number}", phrase="no_message", number=number
-            )
+        row = await _message(session, number)
         correction = None
         if fix is not None:
             correction = review.corrected_answer(
@@ -188,6 +177,13 @@ def _decide(
         )
 
     return run(in_transaction(app(ctx), work))
+
+
+async def _message(session: AsyncSession, number: int) -> InboundMessageRow:
+    row = await session.get(InboundMessageRow, number)
+    if row is None:
+        raise NotFound(f"there is no inbound message {number}", phrase="no_message", number=number)
+    return row
 
 
 async def _earlier_held(session: AsyncSession, row: InboundMessageRow) -> int:
@@ -248,42 +244,6 @@ async def _ppt_zone(session: AsyncSession) -> str:
 async def _country_names(session: AsyncSession, lang: Language) -> dict[str, str]:
     spanish = lang is Language.ES
     return {c.code: c.name_es if spanish else c.name_en for c in await queries.countries(session)}
-
-
-def _parse(raw: bytes) -> EmailMessage:
-    message = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
-
-
-def _own_text(row: InboundMessageRow, message: EmailMessage) -> str:
-    """The sender's own words as the reader cut them; the plain body when nothing was read."""
-    own = str((row.reading or {}).get("own_text") or "").strip()
-    if own or row.header_only:
-        return own
-    body = message.get_body(preferencelist=("plain",))
-    if body is None:
-        return ""
-    try:
-        return str(body.get_content()).strip()
-    except (LookupError, ValueError):  # an unknown charset or a broken encoding: say nothing
-        return ""
-
-
-def _attachments(message: EmailMessage) -> list[dict[str, Any]]:
-    found = []
-    for part in message.walk():
-        if part.is_multipart() or not (part.get_filename() or part.is_attachment()):
-            continue
-        payload = part.get_payload(decode=True)
-        found.append(
-            {
-                "name": part.get_filename() or "",
-                "type": part.get_content_type(),
-                "size": len(payload) if isinstance(payload, bytes) else 0,
-            }
-        )
-    return found
 
 
 def _number(text: str) -> int:
