@@ -120,7 +120,7 @@ async def test_held_replies_listed_shown_corrected_and_settled(
     )
     assert f"n.º {first.id} · recibida el lunes 7 de diciembre de 2026, 10:00" in listing
     assert "De: puntofocal@cancilleria.gt.example (Guatemala)" in listing
-    assert "Consulta: CRM-2026-001, versión 1" in listing
+    assert "\n    Consulta: CRM-2026-001, versión 1\n    Motivo: contiene señales" in listing
     assert "Motivo: contiene señales contradictorias." in listing
     assert listing.index(f"n.º {first.id} ") < listing.index(f"n.º {third.id} ")  # oldest first
     assert_no_codes(listing, "review list")
