@@ -13,7 +13,7 @@ from bot.blocks import Block, button, paragraphs, section
 from bot.context import BotContext
 from bot.people import Person
 from bot.texts import Phrasebook, escape
-from consultation import answers
+from consultation import answers, review
 from consultation.answers import Answer, ProposedChange
 from consultation.deadlines import render_deadline
 from consultation.errors import SupersededVersion
@@ -152,10 +152,13 @@ async def record(
             proposed = changes
         assert who.contact is not None
         answer = Answer(country, version, position, proposed, contact_id=who.contact.id)
+        acting = who.move(ctx.time.now())
         try:
-            await answers.record_answer(session, cid, answer, who.move(ctx.time.now()))
+            recorded = await answers.record_answer(session, cid, answer, acting)
         except SupersededVersion as exc:
             raise Refusal(book.superseded(id=cid, version=exc.current)) from exc
+        # The focal point's own answer, given in person, closes its held replies on this version.
+        await review.settle_held(session, cid, country, version, acting, position=recorded)
         return book.answer_recorded(country=country, position=position.value, who=escape(who.name))
 
     return await act(ctx, user, work, consultation_id=str(value["c"]))

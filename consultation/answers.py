@@ -114,28 +114,42 @@ async def record_answer(
 async def _member(session: AsyncSession, code: str) -> CountryRow:
     country = await session.get(CountryRow, code.strip().upper())
     if country is None:
-        raise NotFound(f"there is no country {code} in the roster")
+        raise NotFound(f"there is no country {code} in the roster", phrase="no_country", code=code)
     if country.status != CountryStatus.MEMBER.value:
-        raise NotAMember(f"{country.name_en} is an observer and takes no part in decisions")
+        raise NotAMember(
+            f"{country.name_en} is an observer and takes no part in decisions",
+            phrase="observer",
+            name_es=country.name_es,
+            name_en=country.name_en,
+        )
     return country
 
 
 def _check_answer(answer: Answer, paragraphs: int) -> None:
     if answer.position is None and not answer.extension_requested and not answer.note:
-        raise InvalidInput("an answer needs a position, a request for more time, or a note")
+        raise InvalidInput(
+            "an answer needs a position, a request for more time, or a note", phrase="empty_answer"
+        )
     if answer.position is PositionValue.AMEND and not answer.amendments:
-        raise InvalidInput("a position 'amend' needs at least one proposed change")
+        raise InvalidInput(
+            "a position 'amend' needs at least one proposed change", phrase="amend_without_changes"
+        )
     for change in answer.amendments:
         lowest = 0 if change.action is AmendmentAction.INSERT_AFTER else 1
         if not lowest <= change.paragraph <= paragraphs:
             raise InvalidInput(
                 f"paragraph {change.paragraph} does not exist for {change.action.value} "
-                f"(the text has {paragraphs} paragraphs)"
+                f"(the text has {paragraphs} paragraphs)",
+                phrase="no_paragraph",
+                paragraph=change.paragraph,
+                paragraphs=paragraphs,
             )
         needs_text = change.action is not AmendmentAction.DELETE
         if needs_text and not (change.proposed or "").strip():
             raise InvalidInput(
-                f"{change.action.value} of paragraph {change.paragraph} needs the proposed text"
+                f"{change.action.value} of paragraph {change.paragraph} needs the proposed text",
+                phrase="no_proposed_text",
+                paragraph=change.paragraph,
             )
 
 

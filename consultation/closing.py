@@ -20,7 +20,9 @@ async def tally_at_deadline(
     row, target = await begin(session, consultation_id, Action.TALLY)
     status = await consultation_status(session, row.id, now=move.at)
     if not status.deadline_passed:
-        raise InvalidInput(f"the deadline of {row.id} has not been reached yet")
+        raise InvalidInput(
+            f"the deadline of {row.id} has not been reached yet", phrase="not_yet", id=row.id
+        )
     row.state, row.outcome = target.value, status.result.outcome.value
     session.add(row)
     payload = _outcome_payload(status)
@@ -59,7 +61,15 @@ async def conclude(
     status = await consultation_status(session, row.id, now=move.at)
     passed = row.state == State.TALLIED.value or status.deadline_passed
     if not tally.may_conclude(status.result, deadline_passed=passed):
-        raise ConclusionBlocked(_why_not(status), state=row.state, action=Action.CONCLUDE.value)
+        blocked = ConclusionBlocked(_why_not(status), state=row.state, action=Action.CONCLUDE.value)
+        blocked.phrase = "blocked" if status.result.blocking else "unanswered"
+        blocked.values |= {
+            "id": row.id,
+            "countries": ", ".join(
+                status.result.blocking or status.result.with_standing(Standing.PENDING)
+            ),
+        }
+        raise blocked
     for amendment in status.open_amendments:  # what the PPT did not take up is closed as such
         amendment.status = AmendmentStatus.NOT_INCORPORATED.value
         session.add(amendment)

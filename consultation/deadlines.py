@@ -5,20 +5,19 @@ from datetime import datetime
 import arrow
 
 from consultation.vocabulary import Language
+from consultation.zones import zone_name
 
 _FORMATS = {
     Language.ES: "dddd D [de] MMMM [de] YYYY, HH:mm",
     Language.EN: "dddd D MMMM YYYY, HH:mm",
 }
-_TIME_OF = {Language.ES: "hora de {place}", Language.EN: "{place} time"}
 
 
 def render_deadline(deadline: datetime, *, timezone: str, language: Language) -> str:
     """E.g. ``martes 29 de diciembre de 2026, 23:59 (hora de Santo Domingo, UTC-04:00)``."""
     local = arrow.get(deadline).to(timezone)
-    place = timezone.rsplit("/", 1)[-1].replace("_", " ")
     when = local.format(_FORMATS[language], locale=language.value)
-    zone = _TIME_OF[language].format(place=place)
+    zone = zone_name(timezone, language)  # "hora de Ciudad de México", never "Mexico City"
     return f"{when} ({zone}, UTC{local.format('ZZ')})"
 
 

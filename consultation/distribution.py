@@ -26,12 +26,15 @@ async def send(session: AsyncSession, consultation_id: str, move: Move) -> Versi
     if row.state in (State.DRAFT.value, State.TROIKA_REVIEW.value):
         reviews = await queries.troika_reviews(session, row.id, row.troika_round)
         if not troika_consensus(reviews):
-            raise TroikaConsensusMissing(
+            missing = TroikaConsensusMissing(
                 f"{row.id} cannot go to the members before all of the Troika "
                 f"({', '.join(row.troika)}) has approved it",
                 state=row.state,
                 action=Action.SEND.value,
             )
+            missing.phrase, missing.values["id"] = "troika_missing", row.id
+            missing.values["troika"] = ", ".join(row.troika)
+            raise missing
     row, target = await begin(session, consultation_id, Action.SEND)
     version = await current_version(session, row)
     _start_clock(row, version, move)
@@ -63,7 +66,11 @@ async def revise(
     row, target = await begin(session, consultation_id, Action.REVISE)
     previous = await current_version(session, row)
     if text_of(previous) == text:
-        raise InvalidInput(f"the revised text is identical to version {previous.number}")
+        raise InvalidInput(
+            f"the revised text is identical to version {previous.number}",
+            phrase="identical_text",
+            version=previous.number,
+        )
     decided = await _decide_amendments(session, row, previous, text, incorporated)
     version = new_version(row.id, previous.number + 1, text, move, note)
     _start_clock(row, version, move)
@@ -181,7 +188,11 @@ async def _decide_amendments(
     old, new = text_of(previous), text
     unknown = (incorporated or set()) - {a.id for a in pending}
     if unknown:
-        raise InvalidInput(f"no open amendment with id {', '.join(map(str, sorted(unknown)))}")
+        raise InvalidInput(
+            f"no open amendment with id {', '.join(map(str, sorted(unknown)))}",
+            phrase="no_amendment",
+            ids=", ".join(map(str, sorted(unknown))),
+        )
     decided: dict[str, list[int]] = {"incorporated": [], "not_incorporated": []}
     for amendment in pending:
         taken = (

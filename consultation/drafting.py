@@ -31,7 +31,10 @@ class Draft:
 async def open_draft(session: AsyncSession, draft: Draft, move: Move) -> ConsultationRow:
     presidency = await queries.presidency(session)
     if presidency is None:
-        raise NotFound("the roster has no presidency yet: run `consulta roster import FILE` first")
+        raise NotFound(
+            "the roster has no presidency yet: run `consulta roster import FILE` first",
+            phrase="no_roster",
+        )
     ppt = await session.get(CountryRow, presidency.current)
     if ppt is None:
         raise NotFound(f"the presidency country {presidency.current} is not in the roster")
@@ -140,7 +143,13 @@ async def answer_troika(
     row, target = await begin(session, consultation_id, action)
     country = country.strip().upper()
     if country not in row.troika:
-        raise NotInTroika(f"{country} is not in the Troika of {row.id} ({', '.join(row.troika)})")
+        raise NotInTroika(
+            f"{country} is not in the Troika of {row.id} ({', '.join(row.troika)})",
+            phrase="not_in_troika",
+            country=country,
+            id=row.id,
+            troika=", ".join(row.troika),
+        )
     reviews = {
         r.country: r for r in await queries.troika_reviews(session, row.id, row.troika_round)
     }

@@ -22,12 +22,20 @@ class ConsultaError(Exception):
 
 
 class ProcedureError(ConsultaError):
-    """The request breaks a rule of the procedure; nothing was changed."""
+    """The request breaks a rule of the procedure; nothing was changed.
+
+    ``phrase`` names the sentence a front says for it (``templates/cli/phrases.*``: one macro
+    per phrase) and ``values`` fill it, so the English message is never shown in Spanish."""
+
+    def __init__(self, message: str, *, phrase: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.phrase = phrase
+        self.values = values
 
 
 class IllegalTransition(ProcedureError):
     def __init__(self, message: str, *, state: str = "", action: str = "") -> None:
-        super().__init__(message)
+        super().__init__(message, phrase="illegal", state=state, action=action)
         self.state = state
         self.action = action
 
@@ -54,7 +62,7 @@ class NotAMember(ProcedureError):
 
 class SupersededVersion(ProcedureError):
     def __init__(self, message: str, *, given: int, current: int) -> None:
-        super().__init__(message)
+        super().__init__(message, phrase="superseded", given=given, current=current)
         self.given = given
         self.current = current
 

@@ -35,7 +35,11 @@ async def load(
         session, consultation_id.strip().upper(), for_update=for_update
     )
     if row is None:
-        raise NotFound(f"there is no consultation {consultation_id}")
+        raise NotFound(
+            f"there is no consultation {consultation_id}",
+            phrase="no_consultation",
+            id=consultation_id,
+        )
     return row
 
 

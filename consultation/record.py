@@ -56,6 +56,9 @@ class Record:
     versions: list[VersionEntry]
     troika: list[TroikaReviewRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
+    # Every received message the record refers to (an answer read from it, a decision on it),
+    # by number: the appendix that makes each source reachable as it came.
+    messages: list[InboundMessageRow] = field(default_factory=list)
 
     @property
     def amendments(self) -> list[AmendmentRow]:
@@ -81,7 +84,13 @@ async def gather(session: AsyncSession, consultation_id: str) -> Record:
     troika: list[TroikaReviewRow] = []
     for round_ in range(1, row.troika_round + 1):
         troika += await queries.troika_reviews(session, row.id, round_)
-    return Record(row, members, versions, troika, events)
+    referred = {e.inbound_id for e in events} | {p.inbound_id for p in positions}
+    messages = [
+        found
+        for number in sorted(i for i in referred if i is not None)
+        if (found := await session.get(InboundMessageRow, number)) is not None
+    ]
+    return Record(row, members, versions, troika, events, messages)
 
 
 async def _version(

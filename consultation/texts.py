@@ -18,7 +18,7 @@ def paragraphs_from_text(text: str, *, source: str = "text") -> list[str]:
     ]
     found = [p for p in found if p]
     if not found:
-        raise InvalidInput(f"{source} has no paragraphs")
+        raise InvalidInput(f"{source} has no paragraphs", phrase="no_paragraphs", source=source)
     return found
 
 

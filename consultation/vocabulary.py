@@ -1,5 +1,6 @@
 """The procedure's vocabulary (DESIGN §2) as string enums shared by every layer."""
 
+import unicodedata
 from enum import StrEnum
 
 
@@ -84,3 +85,25 @@ class TroikaStatus(StrEnum):
 
 
 DAYS_BY_KIND: dict[Kind, int] = {Kind.STANDARD: 5, Kind.URGENT: 3}
+
+
+# What a person may type for a position (``--position``), in either language; matched
+# without accents or case, so "abstención", "Se abstiene" and "abstain" are the same.
+POSITION_WORDS: dict[str, PositionValue] = {
+    **{w: PositionValue.APPROVE for w in ("approve", "approves", "aprueba", "aprobar", "apruebo")},
+    **{w: PositionValue.APPROVE for w in ("aprobamos", "aprobacion", "conforme", "de acuerdo")},
+    **{w: PositionValue.AMEND for w in ("amend", "amends", "enmienda", "enmiendas", "enmendar")},
+    **{w: PositionValue.AMEND for w in ("aprueba con enmiendas", "con enmiendas")},
+    **{w: PositionValue.OBJECT for w in ("object", "objects", "objeta", "objetar", "objeto")},
+    **{w: PositionValue.OBJECT for w in ("objetamos", "objecion", "se opone")},
+    **{w: PositionValue.ABSTAIN for w in ("abstain", "abstains", "se abstiene", "abstiene")},
+    **{w: PositionValue.ABSTAIN for w in ("abstenerse", "abstencion", "nos abstenemos")},
+}
+
+
+def position_from_words(text: str) -> PositionValue | None:
+    """The position a person named (``"se abstiene"`` → abstain), or None if none matches."""
+    folded = "".join(
+        c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c)
+    )
+    return POSITION_WORDS.get(" ".join(folded.replace("_", " ").split()))

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from consultation.errors import InvalidInput
 from consultation.moves import Move
 from consultation.texts import Text, paragraphs_from_text
-from consultation.vocabulary import Language
+from consultation.vocabulary import Language, PositionValue, position_from_words
 from service.context import AppContext, open_database
 from templates import environment
 
@@ -37,6 +37,46 @@ def language(ctx: click.Context) -> Language:
 def templates() -> Environment:
     """Built once per process and shared by every command."""
     return environment()
+
+
+class Phrases:
+    """``say("opened", id=…)``: the CLI's sentences (``templates/cli/phrases.*``), one macro
+    per sentence, in the reader's language."""
+
+    def __init__(self, env: Environment, language: Language) -> None:
+        self.language = language
+        self._module = env.get_template(f"cli/phrases.{language.value}.txt").module
+
+    def __call__(self, name: str, **values: Any) -> str:
+        return str(getattr(self._module, name)(**values)).strip()
+
+    def has(self, name: str) -> bool:
+        return bool(name) and hasattr(self._module, name)
+
+
+def say(ctx: click.Context) -> Phrases:
+    return Phrases(templates(), language(ctx))
+
+
+class PositionType(click.ParamType[PositionValue, Any]):
+    """A position in either language: approve/aprueba, amend/enmiendas, object/objeta,
+    abstain/se abstiene (``consultation.vocabulary.POSITION_WORDS``)."""
+
+    name = "position"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> PositionValue:
+        if isinstance(value, PositionValue):
+            return value
+        found = position_from_words(str(value))
+        if found is None:
+            words = say(ctx) if ctx is not None else Phrases(templates(), Language.EN)
+            self.fail(words("bad_position", value=value), param, ctx)
+        return found
+
+
+POSITION = PositionType()
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -77,5 +117,7 @@ def _paragraphs(path: Path | None) -> list[str] | None:
     try:
         content = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path} is not UTF-8 text (save it as UTF-8 or Markdown)") from exc
+        raise InvalidInput(
+            f"{path} is not UTF-8 text (save it as UTF-8 or Markdown)", phrase="not_utf8", path=path
+        ) from exc
     return paragraphs_from_text(content, source=str(path))

@@ -10,21 +10,23 @@ from consultation.deadlines import render_deadline
 from consultation.record import AnswerEntry, Record, VersionEntry
 from consultation.texts import Text
 from consultation.vocabulary import Language
+from consultation.zones import zone_name
 from mail.redline import paragraph_changes, redline_html, redline_text
-from store.tables import AmendmentRow, EventRow
+from service import received
+from service.presenting import event_lines
+from store.tables import AmendmentRow, InboundMessageRow
 from templates.markdown import markdown_fragment
 
 Format = Literal["html", "md"]
-# What the event log leaves out: the mail front's bookkeeping, shown elsewhere in the record.
-_QUIET = frozenset({"email_sent"})
+_EXCERPT = 600  # beside the position; the whole text is in the appendix
 
 
 def export_record(env: Environment, record: Record, *, fmt: Format, language: Language) -> str:
-    context = record_context(record, language)
+    context = record_context(env, record, language)
     return env.get_template(f"export/record.{language.value}.{fmt}").render(context)
 
 
-def record_context(record: Record, language: Language) -> dict[str, Any]:
+def record_context(env: Environment, record: Record, language: Language) -> dict[str, Any]:
     row, spanish = record.consultation, language is Language.ES
     names = {c.code: c.name_es if spanish else c.name_en for c in record.members}
     view = _View(row.timezone, language, names)
@@ -44,7 +46,7 @@ def record_context(record: Record, language: Language) -> dict[str, Any]:
         "outcome": row.outcome,
         "ppt": names.get(row.ppt_country, row.ppt_country),
         "calendar": row.calendar,
-        "zone": row.timezone,
+        "zone": zone_name(row.timezone, language),
         "created_at": view.when(row.created_at),
         "created_by": row.created_by,
         "closed_at": view.when(row.closed_at),
@@ -61,7 +63,10 @@ def record_context(record: Record, language: Language) -> dict[str, Any]:
         ],
         "versions": versions,
         "amendments": [view.amendment(a) for a in record.amendments],
-        "events": [view.event(e) for e in record.events if e.kind not in _QUIET],
+        "messages": [source_message(m, view) for m in record.messages],
+        "events": event_lines(
+            env, record.events, timezone=row.timezone, language=language, names=names
+        ),
     }
 
 
@@ -148,6 +153,8 @@ class _View:
             if source
             else None,
             "amendments": [self.amendment(a) for a in entry.amendments],
+            # The answer's own words (an objection's reasons) beside its position.
+            "own_words": _excerpt(received.own_words(source)) if source else "",
         }
 
     def amendment(self, a: AmendmentRow) -> dict[str, Any]:
@@ -161,15 +168,22 @@ class _View:
             "status": a.status,
         }
 
-    def event(self, e: EventRow) -> dict[str, Any]:
-        details = {k: v for k, v in e.payload.items() if v not in (None, [], {}, "", False)}
-        return {
-            "at": self.when(e.at),
-            "actor": e.actor,
-            "kind": e.kind,
-            "details": "; ".join(f"{k}: {_plain(v)}" for k, v in details.items()),
-            "inbound_id": e.inbound_id,
-        }
+
+def source_message(row: InboundMessageRow, view: "_View") -> dict[str, Any]:
+    """A received message as the appendix shows it: its headers and the sender's own words."""
+    message = received.parse(row.raw)
+    return {
+        "id": row.id,
+        "received_at": view.when(row.received_at),
+        "headers": received.headers(message),
+        "own_words": received.own_words(row, message),
+        "header_only": row.header_only,
+    }
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _EXCERPT else flat[: _EXCERPT - 1] + "…"
 
 
 def _paragraphs(entry: VersionEntry, language: Language) -> list[str]:
@@ -179,11 +193,3 @@ def _paragraphs(entry: VersionEntry, language: Language) -> list[str]:
 
 def _instant(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
-def _plain(value: object) -> str:
-    if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items())
-    return str(value)

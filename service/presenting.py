@@ -1,6 +1,6 @@
 """Turn procedure views into what a person reads on the command line, in their language."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from consultation import held
 from consultation.deadlines import render_deadline
 from consultation.status import ConsultationStatus, MemberLine
 from consultation.vocabulary import Kind, Language, Standing
+from consultation.zones import moment, zone_name
 from store.tables import EventRow
 
 _EXCERPT = 70
@@ -89,13 +90,84 @@ def _member(m: MemberLine, timezone: str, language: Language) -> dict[str, Any]:
 
 
 def history_text(
-    env: Environment, events: Sequence[EventRow], *, timezone: str, language: Language
+    env: Environment,
+    events: Sequence[EventRow],
+    *,
+    timezone: str,
+    language: Language,
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    rows = [
-        {"at": _local(e.at, timezone), "actor": e.actor, "kind": e.kind, "payload": e.payload}
-        for e in events
-    ]
-    return env.get_template(f"cli/history.{language.value}.txt").render(events=rows)
+    rows = event_lines(env, events, timezone=timezone, language=language, names=names or {})
+    return env.get_template(f"cli/history.{language.value}.txt").render(
+        events=rows, zone=zone_name(timezone, language)
+    )
+
+
+def event_lines(
+    env: Environment,
+    events: Sequence[EventRow],
+    *,
+    timezone: str,
+    language: Language,
+    names: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """Each move as one sentence in ``language`` (``templates/export/events.*``), its time in
+    words in ``timezone``; the mail front's per-address ``email_sent`` rows folded into one
+    line per notice ("sent by email to 22 addresses")."""
+    book = env.get_template(f"export/events.{language.value}.jinja").module
+    lines: list[dict[str, Any]] = []
+    for event, count in _folded(events):
+        payload = _in_words(event, timezone, language, names)
+        lines.append(
+            {
+                "at": moment(event.at, timezone, language),
+                "actor": str(book.actor(event.actor)).strip(),  # type: ignore[attr-defined]
+                "text": str(book.sentence(event.kind, payload, count)).strip(),  # type: ignore[attr-defined]
+                "inbound_id": event.inbound_id,
+            }
+        )
+    return lines
+
+
+def _folded(events: Sequence[EventRow]) -> list[tuple[EventRow, int]]:
+    """Consecutive ``email_sent`` rows of one notice kind become one, with the addresses
+    counted; every other event stands alone (count 1)."""
+    folded: list[tuple[EventRow, int]] = []
+    for event in events:
+        sent = len(event.payload.get("to") or []) if event.kind == "email_sent" else 1
+        if folded and event.kind == "email_sent":
+            last, count = folded[-1]
+            if last.kind == "email_sent" and last.payload.get("kind") == event.payload.get("kind"):
+                folded[-1] = (last, count + sent)
+                continue
+        folded.append((event, sent))
+    return folded
+
+
+def _in_words(
+    event: EventRow, timezone: str, language: Language, names: Mapping[str, str]
+) -> dict[str, Any]:
+    """The payload with countries by name, instants in words, reasons in sentences."""
+    p = dict(event.payload)
+    for key in ("country",):
+        if p.get(key):
+            p[key] = names.get(str(p[key]), p[key])
+    for key in ("troika", "blocking", "silent", "countries"):
+        if isinstance(p.get(key), list):
+            p[key] = [names.get(str(c), c) for c in p[key]]
+    for key in ("deadline", "until"):
+        value = p.get(key)
+        if isinstance(value, str):
+            try:
+                p[key] = render_deadline(
+                    datetime.fromisoformat(value), timezone=timezone, language=language
+                )
+            except ValueError:
+                pass  # a date the sender wrote in words ("until Monday"): shown as written
+    if event.kind == "reply_flagged":
+        p["reason_words"] = held.describe(str(p.get("reason") or ""), language)
+    p["message"] = event.inbound_id
+    return p
 
 
 def _local(instant: datetime | None, timezone: str) -> str:

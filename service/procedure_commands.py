@@ -1,17 +1,20 @@
 """Commands for the PPT and the ST: the lifecycle of a consultation, without Slack."""
 
+from collections.abc import Awaitable
 from pathlib import Path
 
 import click
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import answers, closing, distribution, drafting
-from consultation.answers import Answer, ProposedChange
+from consultation import answers, closing, distribution, drafting, review
+from consultation.answers import Answer
+from consultation.deadlines import render_deadline
 from consultation.lifecycle import OPEN_STATES
 from consultation.moves import load
 from consultation.status import consultation_status
-from consultation.vocabulary import AmendmentAction, Kind, PositionValue, SilenceRule, TroikaStatus
+from consultation.vocabulary import Kind, Language, PositionValue, SilenceRule
 from service.cli_support import (
+    POSITION,
     app,
     in_transaction,
     language,
@@ -19,11 +22,14 @@ from service.cli_support import (
     now,
     read_text,
     run,
+    say,
     templates,
 )
 from service.presenting import history_text, status_text
+from service.review_commands import changes_from
 from service.schedule_commands import describe, tick_once
 from store import queries
+from store.tables import VersionRow
 
 _TEXT = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -62,7 +68,7 @@ def new(
         silence=SilenceRule(silence),
     )
     row = run(in_transaction(app(ctx), lambda s: drafting.open_draft(s, draft, move(ctx))))
-    click.echo(f"{row.id} opened as a draft ({draft.text.paragraph_count} paragraphs).")
+    click.echo(say(ctx)("opened", id=row.id, paragraphs=draft.text.paragraph_count))
 
 
 @click.command()
@@ -73,7 +79,7 @@ def troika(ctx: click.Context, consultation_id: str) -> None:
     round_ = run(
         in_transaction(app(ctx), lambda s: drafting.submit_to_troika(s, consultation_id, move(ctx)))
     )
-    click.echo(f"{consultation_id.upper()} sent to the Troika (round {round_}).")
+    click.echo(say(ctx)("to_troika", id=consultation_id.upper(), round=round_))
 
 
 @click.command("troika-answer")
@@ -101,12 +107,7 @@ def troika_answer(
             ),
         )
     )
-    follow_up = {
-        TroikaStatus.APPROVED: "The Troika agrees: `consulta send` distributes it to all members.",
-        TroikaStatus.CHANGES_REQUESTED: "Changes requested: the consultation is back to draft.",
-        TroikaStatus.PENDING: "Waiting for the rest of the Troika.",
-    }
-    click.echo(f"Recorded {country.upper()}'s answer. {follow_up[outcome]}")
+    click.echo(say(ctx)("troika_recorded", country=country.upper(), outcome=outcome.value))
 
 
 @click.command()
@@ -114,14 +115,13 @@ def troika_answer(
 @click.pass_context
 def send(ctx: click.Context, consultation_id: str) -> None:
     """Distribute to all member countries; the clock starts."""
-    version = run(
-        in_transaction(app(ctx), lambda s: distribution.send(s, consultation_id, move(ctx)))
+    version, zone = run(
+        in_transaction(
+            app(ctx),
+            lambda s: _zoned(s, consultation_id, distribution.send(s, consultation_id, move(ctx))),
+        )
     )
-    assert version.deadline_at is not None
-    click.echo(
-        f"{consultation_id.upper()} v1 sent to all members; "
-        f"deadline {version.deadline_at.isoformat()}."
-    )
+    click.echo(_sent(ctx, consultation_id, version, zone))
 
 
 @click.command()
@@ -148,21 +148,22 @@ def revise(
     taken = (
         {int(part) for part in incorporated.split(",") if part.strip()} if incorporated else None
     )
-    version = run(
+    version, zone = run(
         in_transaction(
             app(ctx),
-            lambda s: distribution.revise(
-                s, consultation_id, text, move(ctx), note=note, incorporated=taken
+            lambda s: _zoned(
+                s,
+                consultation_id,
+                distribution.revise(
+                    s, consultation_id, text, move(ctx), note=note, incorporated=taken
+                ),
             ),
         )
     )
     if version.deadline_at is None:
-        click.echo(f"{consultation_id.upper()}: draft text replaced.")
+        click.echo(say(ctx)("draft_replaced", id=consultation_id.upper()))
     else:
-        click.echo(
-            f"{consultation_id.upper()} v{version.number} sent to all members; "
-            f"deadline {version.deadline_at.isoformat()}."
-        )
+        click.echo(_sent(ctx, consultation_id, version, zone))
 
 
 @click.command()
@@ -171,18 +172,32 @@ def revise(
 @click.pass_context
 def extend(ctx: click.Context, consultation_id: str, days: int) -> None:
     """Extend the deadline by N business days."""
-    version = run(
-        in_transaction(app(ctx), lambda s: distribution.extend(s, consultation_id, days, move(ctx)))
+    version, zone = run(
+        in_transaction(
+            app(ctx),
+            lambda s: _zoned(
+                s, consultation_id, distribution.extend(s, consultation_id, days, move(ctx))
+            ),
+        )
     )
-    assert version.deadline_at is not None
-    click.echo(f"{consultation_id.upper()}: new deadline {version.deadline_at.isoformat()}.")
+    words = say(ctx)
+    click.echo(
+        words(
+            "extended",
+            id=consultation_id.upper(),
+            deadline=_iso(version),
+            when=_when(ctx, version, zone),
+        )
+    )
 
 
 @click.command()
 @click.argument("consultation_id")
 @click.option("--country", required=True, help="Member country answering, e.g. GT.")
 @click.option(
-    "--position", type=click.Choice([p.value for p in PositionValue]), help="Its position."
+    "--position",
+    type=POSITION,
+    help="Its position: approve/aprueba, amend/enmiendas, object/objeta, abstain/se abstiene.",
 )
 @click.option(
     "--replace",
@@ -210,7 +225,7 @@ def record(
     ctx: click.Context,
     consultation_id: str,
     country: str,
-    position: str | None,
+    position: PositionValue | None,
     replaces: tuple[tuple[str, str], ...],
     deletes: tuple[int, ...],
     inserts: tuple[tuple[str, str], ...],
@@ -218,25 +233,33 @@ def record(
     note: str | None,
 ) -> None:
     """Record a member's answer received outside email (a note verbale, a call)."""
-    changes = [ProposedChange(AmendmentAction.REPLACE, _number(n), t) for n, t in replaces]
-    changes += [ProposedChange(AmendmentAction.DELETE, n) for n in deletes]
-    changes += [ProposedChange(AmendmentAction.INSERT_AFTER, _number(n), t) for n, t in inserts]
+    changes = changes_from(replaces, deletes, inserts)
 
-    async def work(session: AsyncSession) -> int:
+    async def work(session: AsyncSession) -> str:
         row = await load(session, consultation_id)
         answer = Answer(
             country=country,
             version=row.current_version,
-            position=PositionValue(position) if position else None,
-            amendments=tuple(changes),
+            position=position,
+            amendments=changes,
             extension_requested=extension,
             note=note,
         )
-        await answers.record_answer(session, row.id, answer, move(ctx))
-        return row.current_version
+        acting = move(ctx)
+        recorded = await answers.record_answer(session, row.id, answer, acting)
+        # The answer recorded by a person closes the country's held replies on this version.
+        settled = await review.settle_held(
+            session, row.id, recorded.country, row.current_version, acting, position=recorded
+        )
+        return say(ctx)(
+            "recorded",
+            country=recorded.country,
+            id=row.id,
+            version=row.current_version,
+            settled=len(settled),
+        )
 
-    version = run(in_transaction(app(ctx), work))
-    click.echo(f"Recorded {country.upper()}'s answer on {consultation_id.upper()} v{version}.")
+    click.echo(run(in_transaction(app(ctx), work)))
 
 
 @click.command()
@@ -255,7 +278,7 @@ def status(ctx: click.Context, consultation_id: str | None) -> None:
         return [status_text(templates(), v, language(ctx)) for v in views]
 
     boards = run(in_transaction(app(ctx), work))
-    click.echo("\n".join(boards) if boards else "No open consultations.")
+    click.echo("\n".join(boards) if boards else say(ctx)("no_open"))
 
 
 @click.command()
@@ -276,10 +299,7 @@ def conclude(ctx: click.Context, consultation_id: str, share_positions: bool) ->
             ),
         )
     )
-    click.echo(
-        f"{view.consultation.id} concluded: {view.consultation.outcome}. "
-        "Results queued for all members."
-    )
+    click.echo(say(ctx)("concluded", id=view.consultation.id, outcome=view.consultation.outcome))
 
 
 @click.command()
@@ -293,7 +313,7 @@ def withdraw(ctx: click.Context, consultation_id: str, reason: str) -> None:
             app(ctx), lambda s: closing.withdraw(s, consultation_id, move(ctx), reason=reason)
         )
     )
-    click.echo(f"{consultation_id.upper()} withdrawn.")
+    click.echo(say(ctx)("withdrawn", id=consultation_id.upper()))
 
 
 @click.command()
@@ -301,7 +321,8 @@ def withdraw(ctx: click.Context, consultation_id: str, reason: str) -> None:
 def tick(ctx: click.Context) -> None:
     """Do what is due now: deadlines, reminders, the ST's digest (the scheduler runs it too)."""
     done = run(tick_once(app(ctx)))
-    click.echo("\n".join(describe(d) for d in done) if done else "Nothing is due.")
+    words = say(ctx)
+    click.echo("\n".join(describe(d, words) for d in done) if done else words("nothing_due"))
 
 
 @click.command()
@@ -313,15 +334,44 @@ def history(ctx: click.Context, consultation_id: str) -> None:
     async def work(session: AsyncSession) -> str:
         row = await load(session, consultation_id)
         events = await queries.events(session, row.id)
-        return history_text(templates(), events, timezone=row.timezone, language=language(ctx))
+        spanish = language(ctx) is Language.ES
+        names = {
+            c.code: c.name_es if spanish else c.name_en for c in await queries.countries(session)
+        }
+        return history_text(
+            templates(), events, timezone=row.timezone, language=language(ctx), names=names
+        )
 
     click.echo(run(in_transaction(app(ctx), work)), nl=False)
 
 
-def _number(text: str) -> int:
-    if not text.strip().isdigit():
-        raise click.BadParameter(f"{text!r} is not a paragraph number")
-    return int(text)
+def _sent(ctx: click.Context, consultation_id: str, version: VersionRow, zone: str) -> str:
+    return say(ctx)(
+        "sent",
+        id=consultation_id.upper(),
+        version=version.number,
+        deadline=_iso(version),
+        when=_when(ctx, version, zone),
+    )
+
+
+def _iso(version: VersionRow) -> str:
+    assert version.deadline_at is not None
+    return version.deadline_at.isoformat()
+
+
+def _when(ctx: click.Context, version: VersionRow, zone: str) -> str:
+    """The deadline in the consultation's zone, written out in the reader's language."""
+    assert version.deadline_at is not None
+    return render_deadline(version.deadline_at, timezone=zone, language=language(ctx))
+
+
+async def _zoned(
+    session: AsyncSession, consultation_id: str, done: Awaitable[VersionRow]
+) -> tuple[VersionRow, str]:
+    """The version a move produced, with the consultation's zone to write its deadline in."""
+    version = await done
+    return version, (await load(session, consultation_id)).timezone
 
 
 COMMANDS = [

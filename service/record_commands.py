@@ -7,7 +7,7 @@ import click
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import record
-from service.cli_support import app, in_transaction, language, run, templates
+from service.cli_support import app, in_transaction, language, run, say, templates
 from service.exporting import Format, export_record
 
 
@@ -42,7 +42,7 @@ def export(ctx: click.Context, consultation_id: str, fmt: str, output: Path | No
         return
     target = output or Path(f"{found_id}.{fmt}")
     target.write_text(page, encoding="utf-8")
-    click.echo(f"{found_id}: record written to {target}.")
+    click.echo(say(ctx)("written", id=found_id, target=target))
 
 
 COMMANDS = [export]

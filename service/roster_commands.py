@@ -12,7 +12,7 @@ from consultation.contacts_csv import parse_contacts_csv
 from consultation.errors import InvalidInput
 from consultation.roster import Roster, default_roster_text, load_roster, warnings
 from consultation.roster_sync import SyncReport, import_contacts, import_roster
-from service.cli_support import actor, app, in_transaction, now, run
+from service.cli_support import actor, app, in_transaction, now, run, say
 from service.context import open_database
 from store.migrate import current_revision
 
@@ -32,17 +32,23 @@ def roster() -> None:
 
 @roster.command("check")
 @click.argument("file", type=_FILE, required=False)
-def roster_check(file: Path | None) -> None:
+@click.pass_context
+def roster_check(ctx: click.Context, file: Path | None) -> None:
     """Validate a roster file (the shipped CRM roster without FILE)."""
     loaded = read_roster(file)
-    members = len(loaded.members)
+    members, words = len(loaded.members), say(ctx)
     click.echo(
-        f"OK: {members} members, {len(loaded.countries) - members} observer countries, "
-        f"{len(loaded.organisations)} organisations, {len(loaded.contacts)} contacts; "
-        f"Troika {'/'.join(loaded.presidency.troika)}."
+        words(
+            "roster_ok",
+            members=members,
+            observers=len(loaded.countries) - members,
+            organisations=len(loaded.organisations),
+            contacts=len(loaded.contacts),
+            troika="/".join(loaded.presidency.troika),
+        )
     )
     for warning in warnings(loaded):
-        click.echo(f"warning: {warning}")
+        click.echo(words("warning", text=warning))
 
 
 @roster.command("import")
@@ -58,7 +64,7 @@ def roster_import(ctx: click.Context, file: Path | None) -> None:
         return await import_roster(session, loaded, actor=actor(ctx), at=now(ctx))
 
     report = run(in_transaction(app(ctx), work))
-    click.echo(f"Roster imported: contacts {report.summary()}.")
+    click.echo(_report(ctx, "roster", report))
 
 
 @click.group()
@@ -79,7 +85,7 @@ def contacts_import(ctx: click.Context, file: Path) -> None:
         )
 
     report = run(in_transaction(app(ctx), work))
-    click.echo(f"Contacts imported: {report.summary()}.")
+    click.echo(_report(ctx, "contacts", report))
 
 
 @click.group()
@@ -99,7 +105,7 @@ def db_upgrade(ctx: click.Context) -> None:
         finally:
             await database.dispose()
 
-    click.echo(f"Schema at revision {run(work())}.")
+    click.echo(say(ctx)("schema_at", revision=run(work())))
 
 
 @click.command()
@@ -137,3 +143,14 @@ def _roster_timezone(calendar: str) -> str:
 
 
 COMMANDS = [roster, contacts, db, deadline]
+
+
+def _report(ctx: click.Context, what: str, report: SyncReport) -> str:
+    return say(ctx)(
+        "sync_report",
+        what=what,
+        added=len(report.added),
+        updated=len(report.updated),
+        unchanged=len(report.unchanged),
+        deactivated=len(report.deactivated),
+    )

@@ -10,7 +10,17 @@ from consultation import digest, journal, reminders
 from consultation.scheduler import Done, ScheduleConfig, Scheduler, digest_key, last_digest_at
 from consultation.vocabulary import Role
 from mail.digest import render_digest
-from service.cli_support import app, in_transaction, language, move, now, run, templates
+from service.cli_support import (
+    Phrases,
+    app,
+    in_transaction,
+    language,
+    move,
+    now,
+    run,
+    say,
+    templates,
+)
 from service.context import AppContext, open_database
 from service.wiring import schedule_config
 from store import queries
@@ -24,10 +34,14 @@ async def tick_once(context: AppContext) -> list[Done]:
         await db.dispose()
 
 
-def describe(done: Done) -> str:
+def describe(done: Done, words: Phrases) -> str:
+    """One line per job done: the tally's outcome, who was reminded, in the reader's words (a
+    failure's detail is the error as raised)."""
     label = done.key.split(":")[1] if done.kind != "digest" else done.key
-    words = f"{done.kind} {done.outcome}" + (f" ({done.detail})" if done.detail else "")
-    return f"{label}: {words}" if done.kind != "deadline" else f"{label}: {done.detail}"
+    detail = done.detail
+    if done.kind == "reminder" and done.outcome == "done" and detail != "nobody pending":
+        return words("reminded", id=label, version=done.key.rsplit(":v", 1)[-1], countries=detail)
+    return words("job_done", label=label, kind=done.kind, outcome=done.outcome, detail=detail)
 
 
 @click.command()
@@ -42,15 +56,17 @@ def remind(ctx: click.Context, consultation_id: str) -> None:
             lambda s: reminders.remind(s, consultation_id, move(ctx), extension_days=days),
         )
     )
+    words = say(ctx)
     if not done.countries:
-        click.echo(f"{done.consultation_id}: every member has answered; nobody to remind.")
+        click.echo(words("nobody_to_remind", id=done.consultation_id))
         return
-    click.echo(f"{done.consultation_id} v{done.version}: reminded {', '.join(done.countries)}.")
+    countries = ", ".join(done.countries)
+    click.echo(
+        words("reminded", id=done.consultation_id, version=done.version, countries=countries)
+    )
     if done.extension_requested:
-        click.echo(
-            f"Asked for more time: {', '.join(done.extension_requested)}. To grant it: "
-            f"consulta extend {done.consultation_id} --days {days}"
-        )
+        asked = ", ".join(done.extension_requested)
+        click.echo(words("asked_for_time", id=done.consultation_id, countries=asked, days=days))
 
 
 @click.command("digest")
@@ -80,7 +96,7 @@ def digest_command(ctx: click.Context, day: datetime | None, dry_run: bool, html
                 timezone=config.st_timezone,
                 recipient=staff[0].name if staff else "ST",
             )
-            return page if html else f"Subject: {subject}\n\n{text}"
+            return page if html else f"{say(ctx)('subject', text=subject)}\n\n{text}"
         queued = await journal.queue_emails(
             session,
             kind="digest",
@@ -90,7 +106,7 @@ def digest_command(ctx: click.Context, day: datetime | None, dry_run: bool, html
             key=digest_key(chosen),
             payload=content,
         )
-        return f"Digest of {chosen.isoformat()} queued for {queued} recipient(s).\n"
+        return say(ctx)("digest_queued", day=chosen.isoformat(), count=queued) + "\n"
 
     click.echo(run(in_transaction(app(ctx), work)), nl=False)
 

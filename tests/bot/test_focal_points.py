@@ -9,10 +9,11 @@ from consultation.texts import Text
 from consultation.timesource import ManualTime
 from store import queries
 from store.database import Database
-from store.tables import OutboxRow
+from store.tables import EventRow, InboundMessageRow, OutboxRow
 from tests.bot.conftest import FOCAL_GT, Front, text_of
 from tests.bot.test_troika import buttons, message
 from tests.factories import TEXT_EN, TEXT_ES, make_consultation, move
+from tests.mail.test_inbound import GT, inbox, plain, reply_address, stored
 
 FOCAL_CA = "UFPCA0001"
 
@@ -135,3 +136,26 @@ async def test_a_reminder_comes_with_the_text_and_its_buttons(
         "consult_object",
         "consult_amend",
     }
+
+
+async def test_an_answer_given_in_slack_closes_the_country_s_held_replies(
+    front: Front, db: Database, time: ManualTime
+) -> None:
+    """A held email reply from Guatemala, then its focal point answers with the Slack button:
+    the held reply is settled (with an event naming who recorded the answer), not left in the
+    queue for the PPT."""
+    made = await make_consultation(db, time, seed=False)
+    mixed = "Aprobamos el texto, pero objetamos el párrafo 2 porque no refleja nuestra práctica."
+    raw = plain(sender=GT, to=reply_address(made.id, "GT"), subject="RE: consulta", body=mixed)
+    await inbox(db, time).receive(raw)
+    [held] = await stored(db)
+    assert held.status == "review"
+    dm = (await asks(front))[FOCAL_GT]
+    value = buttons(dm)["consult_approve"]["value"]
+    await front.click(FOCAL_GT, "consult_approve", value, channel="DFPGT0001", message=message(dm))
+    async with db.session() as session:
+        settled = await session.get(InboundMessageRow, held.id)
+        events = (await session.exec(select(EventRow).where(EventRow.kind == "held_settled"))).all()
+    assert settled is not None and (settled.status, settled.reason) == ("dropped", "review:settled")
+    assert [(e.inbound_id, e.payload["country"]) for e in events] == [(held.id, "GT")]
+    assert events[0].actor != "consulta"  # the focal point who answered, by name

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from consultation.timesource import ManualTime
-from service.cli import cli
+from consultation.vocabulary import Language
+from service.cli import cli, error_lines
 from service.context import AppContext
 from service.settings import DbSettings, Settings
 from tests.conftest import START
@@ -78,15 +79,25 @@ def test_a_consultation_from_draft_to_results(op: Operator) -> None:
     assert '#1 GT replace ¶2: "Nuevo."' in board
     spanish = op("--lang", "es", "status", "CRM-2026-001").output
     assert "quedan 4 días hábiles" in spanish and "lunes 14 de diciembre de 2026" in spanish
+    assert "1 aprueba · 1 con enmiendas · 0 objetan · 0 se abstienen · 9 pendientes" in spanish
     op.time.advance(timedelta(days=10))
-    assert "CRM-2026-001: consensus_with_amendments" in op("tick").output
-    assert "concluded: consensus_with_amendments" in op("conclude", "CRM-2026-001").output
-    trail = op("history", "CRM-2026-001").output.splitlines()
-    assert [line.split("  ")[1].strip() for line in trail][-3:] == [
-        "answer recorded",
-        "deadline reached, tallied",
-        "concluded",
+    assert "CRM-2026-001: deadline reached, consensus with amendments" in op("tick").output
+    assert "concluded: consensus with amendments" in op("conclude", "CRM-2026-001").output
+    trail = op("history", "CRM-2026-001").output
+    moves = [line.strip() for line in trail.splitlines() if line.startswith("    ")]
+    assert moves[-3:] == [
+        "United States approves (version 1).",
+        "Deadline of version 1 reached: consensus with amendments; no answer: Belize, Canada, "
+        "Costa Rica, Dominican Republic, Honduras, Mexico, Nicaragua, Panama, El Salvador.",
+        "Consultation concluded: consensus with amendments.",
     ]
+    spanish = op("--lang", "es", "history", "CRM-2026-001").output
+    assert "lunes 7 de diciembre de 2026, 10:00 (hora de Santo Domingo) · cli:" in spanish
+    assert (
+        "    Guatemala aprueba con enmiendas (versión 1): sustituir el párrafo 2 por «Nuevo.»."
+        in (spanish)
+    )
+    assert "answer_recorded" not in spanish and "position_id" not in spanish
 
 
 def test_revise_and_extend(op: Operator) -> None:
@@ -127,7 +138,7 @@ def run_consulta(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("send", "CRM-2026-404"), "error: there is no consultation CRM-2026-404\n"),
+        (("send", "CRM-2026-404"), "error: There is no consultation CRM-2026-404.\n"),
         (
             ("deadline", "--from", "2026-12-21", "--days", "5", "--calendar", "XX"),
             "XX is not a CRM country",
@@ -158,3 +169,50 @@ def test_invalid_roster_lists_every_problem(tmp_path: Path) -> None:
     assert "countries[0] (MX).timezone: unknown timezone 'Mars/Base'" in result.stderr
     assert "contacts[0] (Ana).emails: 'nope' is not an email address" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_errors_and_confirmations_in_spanish(tmp_path: Path, op: Operator) -> None:
+    """Under --lang es the typed errors are rendered from their fields, never the English
+    message or a state's code; confirmations are Spanish sentences; --position takes Spanish."""
+    missing = run_consulta(tmp_path, "--lang", "es", "send", "CRM-2026-404")
+    assert missing.returncode == 2
+    assert missing.stderr == "error: No existe la consulta CRM-2026-404.\n"
+    op("roster", "import")
+    es = op.file("es.md", TEXT_ES)
+    opened = op("--lang", "es", "new", "--title", "Flujos", "--text", es).output
+    assert opened == "CRM-2026-001 abierta como borrador (4 párrafos).\n"
+    for args, sentence in [
+        (
+            ("conclude", "CRM-2026-001"),
+            "No se puede concluir la consulta mientras está en borrador.",
+        ),
+        (("send", "CRM-2026-001"), "CRM-2026-001 no puede enviarse a los miembros hasta que toda"),
+    ]:
+        refused = CliRunner().invoke(cli, ["--lang", "es", *args], obj=op.context)
+        assert refused.exit_code != 0
+        lines = error_lines(refused.exception, Language.ES)  # type: ignore[arg-type]
+        assert lines[0].startswith("error: " + sentence), lines
+        assert "draft" not in lines[0] and "conclude" not in lines[0]
+    op("troika", "CRM-2026-001")
+    for country in ("MX", "DO", "PA"):
+        op("--lang", "es", "troika-answer", "CRM-2026-001", "--country", country, "--approve")
+    sent = op("--lang", "es", "send", "CRM-2026-001").output
+    assert sent == (
+        "CRM-2026-001, versión 1, enviada a todos los miembros; plazo: lunes 14 de diciembre "
+        "de 2026, 23:59 (hora de Santo Domingo, UTC-04:00).\n"
+    )
+    for country, words in [("GT", "se abstiene"), ("SV", "Objeta")]:
+        said = op(
+            "--lang", "es", "record", "CRM-2026-001", "--country", country, "--position", words
+        )
+        assert said.output.startswith(f"Respuesta de {country} registrada en CRM-2026-001")
+    board = op("status", "CRM-2026-001").output
+    assert re.search(r"GT Guatemala\s+abstains", board) and re.search(
+        r"SV El Salvador\s+OBJECTS", board
+    )
+    wrong = CliRunner().invoke(
+        cli,
+        ["--lang", "es", "record", "CRM-2026-001", "--country", "HN", "--position", "quizá"],
+        obj=op.context,
+    )
+    assert wrong.exit_code == 2 and "«quizá» no es una posición" in wrong.output

@@ -107,9 +107,17 @@ async def test_the_html_record_of_two_versions(db: Database, time: ManualTime) -
     (amendment,) = tree.xpath("//tr[@class='amendment']")
     assert amendment[2].text_content() == "Guatemala"
     assert amendment[-1].text_content() == "incorporated"
-    kinds = [r[1].text_content() for r in tree.xpath("//table[@class='events']//tr")[1:]]
-    assert kinds[:2] == ["opened", "submitted_to_troika"]
-    assert {"revised", "extended", "tallied", "concluded"} <= set(kinds)
+    moves = [r[1].text_content() for r in tree.xpath("//table[@class='events']//tr")[1:]]
+    assert moves[0] == "Draft opened (4 paragraphs, standard procedure)."
+    assert moves[1].startswith("Draft put to the Troika (")
+    for sentence in (
+        "Revised version 2 sent to all member countries, with 5 business days, until ",
+        "Deadline of version 2 extended by 2 business days, to ",
+        "Deadline of version 2 reached: consensus",
+        "Consultation concluded: consensus",
+    ):
+        assert [m for m in moves if m.startswith(sentence)], (sentence, moves)
+    assert not [m for m in moves if "_" in m or "position_id" in m], moves
 
 
 async def test_the_markdown_record_in_spanish(db: Database, time: ManualTime) -> None:
@@ -139,6 +147,7 @@ async def test_the_html_record_in_spanish(db: Database, time: ManualTime) -> Non
         "Versión 2",
         "Enmiendas y su destino",
         "Registro de eventos",
+        "Anexo: mensajes recibidos",
     ]
     period = tree.get_element_by_id("v2").xpath(".//table[@class='period']")[0].text_content()
     assert "Prórroga" in period and "2 días hábiles más" in period

@@ -1,0 +1,255 @@
+"""`consulta review …`: the replies held for a person, listed, shown and decided without Slack.
+
+The decisions go through ``consultation.review.decide``, as Slack's buttons do, with the CLI's
+actor (``--actor``); the text a person reads comes from ``templates/cli/review_*``.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from consultation import held, review, zones
+from consultation.answers import ProposedChange
+from consultation.errors import NotFound
+from consultation.vocabulary import AmendmentAction, Language, PositionValue
+from service import received
+from service.cli_support import (
+    POSITION,
+    app,
+    in_transaction,
+    language,
+    move,
+    run,
+    say,
+    templates,
+)
+from store import queries
+from store.tables import EventRow, InboundMessageRow
+
+
+@click.group("review")
+def review_group() -> None:
+    """Replies held for a person: list, show, confirm, correct, reject."""
+
+
+@review_group.command("list")
+@click.option("--all", "everything", is_flag=True, help="Also those already decided.")
+@click.pass_context
+def list_held(ctx: click.Context, everything: bool) -> None:
+    """The held replies, oldest first, with why each is held."""
+    lang = language(ctx)
+
+    async def work(session: AsyncSession) -> str:
+        rows = await review.held_replies(session, everything=everything)
+        if not rows:
+            return say(ctx)("no_held", everything=everything) + "\n"
+        zone = await _ppt_zone(session)
+        names = await _country_names(session, lang)
+        items = [await _item(session, r, zone, names, lang) for r in rows]
+        return (
+            templates()
+            .get_template(f"cli/review_list.{lang.value}.txt")
+            .render(items=items, zone=zones.zone_name(zone, lang), count=len(items))
+        )
+
+    click.echo(run(in_transaction(app(ctx), work)), nl=False)
+
+
+@review_group.command("show")
+@click.argument("number", type=int)
+@click.pass_context
+def show(ctx: click.Context, number: int) -> None:
+    """The message as received: headers, the sender's own words, the reading, attachments."""
+    lang = language(ctx)
+
+    async def work(session: AsyncSession) -> str:
+        row = await _message(session, number)
+        zone = await _ppt_zone(session)
+        names = await _country_names(session, lang)
+        item = await _item(session, row, zone, names, lang)
+        message = received.parse(row.raw)
+        item |= {
+            "headers": received.headers(message),
+            "own_text": received.own_words(row, message),
+            "reading": row.reading,
+            "attachments": received.attachments(message),
+            "header_only": row.header_only,
+            "size": row.size,
+        }
+        return templates().get_template(f"cli/review_show.{lang.value}.txt").render(**item)
+
+    click.echo(run(in_transaction(app(ctx), work)), nl=False)
+
+
+@review_group.command("confirm")
+@click.argument("number", type=int)
+@click.pass_context
+def confirm(ctx: click.Context, number: int) -> None:
+    """Record what the service read in the reply."""
+    click.echo(_decide(ctx, number, review.Decision.CONFIRM))
+
+
+@review_group.command("correct")
+@click.argument("number", type=int)
+@click.option("--position", type=POSITION, help="approve/aprueba, amend/enmiendas, object/objeta…")
+@click.option("--replace", "replaces", nargs=2, multiple=True, metavar="N TEXT")
+@click.option("--delete", "deletes", type=int, multiple=True, metavar="N")
+@click.option("--insert-after", "inserts", nargs=2, multiple=True, metavar="N TEXT")
+@click.option("--extension", is_flag=True, help="The country asks for more time.")
+@click.pass_context
+def correct(
+    ctx: click.Context,
+    number: int,
+    position: PositionValue | None,
+    replaces: tuple[tuple[str, str], ...],
+    deletes: tuple[int, ...],
+    inserts: tuple[tuple[str, str], ...],
+    extension: bool,
+) -> None:
+    """Record what the reply means, as the person reads it."""
+    changes = changes_from(replaces, deletes, inserts)
+    fix = Correction(position, changes, extension)
+    click.echo(_decide(ctx, number, review.Decision.CORRECT, fix))
+
+
+@review_group.command("reject")
+@click.argument("number", type=int)
+@click.option("--reason", required=True, help="Why the reply does not count (for the record).")
+@click.pass_context
+def reject(ctx: click.Context, number: int, reason: str) -> None:
+    """The reply does not count; the reason is recorded with who decided."""
+    click.echo(_decide(ctx, number, review.Decision.REJECT, reason=reason))
+
+
+@dataclass(frozen=True)
+class Correction:
+    position: PositionValue | None
+    changes: tuple[ProposedChange, ...]
+    extension: bool
+
+
+def changes_from(
+    replaces: tuple[tuple[str, str], ...],
+    deletes: tuple[int, ...],
+    inserts: tuple[tuple[str, str], ...],
+) -> tuple[ProposedChange, ...]:
+    """The changes given as --replace/--delete/--insert-after (``record`` and ``correct``)."""
+    changes = [ProposedChange(AmendmentAction.REPLACE, _number(n), t) for n, t in replaces]
+    changes += [ProposedChange(AmendmentAction.DELETE, n) for n in deletes]
+    changes += [ProposedChange(AmendmentAction.INSERT_AFTER, _number(n), t) for n, t in inserts]
+    return tuple(changes)
+
+
+def _decide(
+    ctx: click.Context,
+    number: int,
+    decision: review.Decision,
+    fix: Correction | None = None,
+    *,
+    reason: str | None = None,
+) -> str:
+    words, lang, acting = say(ctx), language(ctx), move(ctx)
+
+    async def work(session: AsyncSession) -> str:
+        row = await _message(session, number)
+        correction = None
+        if fix is not None:
+            correction = review.corrected_answer(
+                row, fix.position, fix.changes, extension=fix.extension
+            )
+        earlier = await _earlier_held(session, row)
+        position = await review.decide(
+            session, number, decision, acting, correction=correction, reason=reason
+        )
+        if position is None:
+            return words("rejected", number=number)
+        names = await _country_names(session, lang)
+        return words(
+            "confirmed" if decision is review.Decision.CONFIRM else "corrected",
+            number=number,
+            country=names.get(position.country, position.country),
+            id=position.consultation_id,
+            version=position.version,
+            position=position.value,
+            settled=earlier,
+        )
+
+    return run(in_transaction(app(ctx), work))
+
+
+async def _message(session: AsyncSession, number: int) -> InboundMessageRow:
+    row = await session.get(InboundMessageRow, number)
+    if row is None:
+        raise NotFound(f"there is no inbound message {number}", phrase="no_message", number=number)
+    return row
+
+
+async def _earlier_held(session: AsyncSession, row: InboundMessageRow) -> int:
+    if not (row.consultation_id and row.country and row.version is not None):
+        return 0
+    found = await review.open_held(
+        session, row.consultation_id, row.country, row.version, before=row.id
+    )
+    return len(found)
+
+
+async def _item(
+    session: AsyncSession,
+    row: InboundMessageRow,
+    zone: str,
+    names: dict[str, str],
+    lang: Language,
+) -> dict[str, Any]:
+    assert row.id is not None
+    decided = await review.decision_of(session, row.id)
+    return {
+        "number": row.id,
+        "received": zones.moment(row.received_at, zone, lang),
+        "sender": row.sender or "",
+        "country": names.get(row.country or "", row.country or ""),
+        "consultation": row.consultation_id or "",
+        "version": row.version,
+        "reason": held.describe(review.held_reason(row, decided), lang),
+        "decision": _decision(decided, zone, lang),
+        "open": row.status == "review",
+        "held": row.status == "review" or decided is not None,
+        "status": row.status,
+    }
+
+
+def _decision(event: EventRow | None, zone: str, lang: Language) -> dict[str, Any] | None:
+    if event is None:
+        return None
+    kind = "settled" if event.kind == review.SETTLED else str(event.payload.get("decision"))
+    return {
+        "decision": kind,
+        "who": event.actor,
+        "when": zones.moment(event.at, zone, lang),
+        "reason": event.payload.get("reason") or "",
+    }
+
+
+async def _ppt_zone(session: AsyncSession) -> str:
+    """Times are shown in the zone of the presidency in office (the people who decide)."""
+    presidency = await queries.presidency(session)
+    if presidency is not None:
+        for country in await queries.countries(session):
+            if country.code == presidency.current:
+                return country.timezone
+    return "UTC"
+
+
+async def _country_names(session: AsyncSession, lang: Language) -> dict[str, str]:
+    spanish = lang is Language.ES
+    return {c.code: c.name_es if spanish else c.name_en for c in await queries.countries(session)}
+
+
+def _number(text: str) -> int:
+    if not text.strip().isdigit():
+        raise click.BadParameter(f"{text!r} is not a paragraph number")
+    return int(text)
+
+
+COMMANDS = [review_group]
