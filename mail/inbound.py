@@ -1,81 +1,36 @@
-"""Inbound mail: stored raw before anything reads it, then matched, trusted, read and recorded,
-each message in its own transaction. Nothing is dropped silently: what cannot be recorded with
-confidence waits in the review queue with its reasons (status ``review``).
-
-Trust (issue #13). An answer counts only when all of these hold, else it is held with a reason
-(``consultation.held`` has the words):
-
-1. the From header names exactly one mailbox, read strictly (``mail.sender``);
-2. the message proves it answers our mail to a country: a signed reply token, or a reference to
-   one of our Message-IDs whose nonce carries a tag we verify (``mail.matching``); a subject tag
-   or an unsigned Message-ID is only a hint of which consultation it concerns;
-3. the sender is a registered, active focal point (or Troika seat) of the country the proof
-   names;
-4. when authentication is configured, the From domain is authenticated (``mail.authentication``).
-   When it is not ("no authentication available"), 1–3 decide alone: the service then trusts
-   the secrecy of the token and of our Message-IDs, which only that country's focal points got.
-
-We never write to someone we cannot trust to be who they say (no backscatter): a rejection goes
-only to a registered address whose message passed authentication (or, without authentication,
-carried a proof naming that address's country), at most once a day, and never quotes the
-message. Out-of-office notes reach the board on the same condition.
-
-Telling people (issue #14; the notices and their rules are in ``mail.notices``). Every held
-reply that proves its consultation reaches the PPT and the ST with the sender's words, the
-reason and the reading; a trusted sender whose reply is held, or who answered a replaced
-version, is told (once per message); an objection reaches the PPT as it is recorded. An
-unregistered colleague with a valid proof is not written to: the country's registered focal
-points are told instead, and the colleague only when the message is authenticated, carries the
-proof, and comes from the domain of one of that country's registered focal points. A courtesy
-("gracias", "recibido", "noted") with nothing else in it is filed (status ``courtesy``): no
-review, no email.
+"""Inbound mail: stored raw before anything reads it, then read and decided, each message in
+its own transaction. Nothing is dropped silently: what cannot be recorded with confidence is
+held for a person with its reasons (status ``review``). The decisions themselves (trust, the
+procedure, who is told) are ``mail.processing``'s.
 """
 
 import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, replace
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.utils import parseaddr
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import answers, drafting, journal, review
-from consultation.answers import Answer, ProposedChange
-from consultation.errors import IllegalTransition, ProcedureError, SupersededVersion
-from consultation.moves import Move
-from consultation.texts import Text
+from consultation import review
 from consultation.timesource import TimeSource
-from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role, State
-from mail import bounces, notices
-from mail.authentication import AuthenticationConfig, Verdict, verify
+from mail.authentication import AuthenticationConfig, Verdict
 from mail.compose import Identity
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
-from mail.matching import Match, Matching, match_message
 from mail.message_keys import MessageKey, content_hash, content_of, message_key
+from mail.processing import Outcome, Processing, authenticate
 from mail.reader_pool import InlineReader, Reader, ReadFailed
-from mail.reading import Reading, read_reply
-from mail.reading.courtesy import is_courtesy
+from mail.reading import Reading
 from mail.reading.nesting import too_deep
-from mail.sender import Sender, header_values, read_sender
-from store import queries
 from store.database import Database, unavailable
-from store.tables import ContactRow, InboundMessageRow
+from store.tables import InboundMessageRow
 
 log = logging.getLogger(__name__)
 
+
 MAX_ATTEMPTS = 3  # then the message is held with its error and the loop goes on
 _HASH_IN_THREAD = 1024 * 1024  # past this size the bytes are hashed off the event loop
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # recorded | review | superseded | late | auto_reply | bounce | other | dropped
-    reason: str | None = None
 
 
 class Inbox:
@@ -168,7 +123,7 @@ class Inbox:
             if prepared is None:
                 return None
             reading, held = await self._read(prepared)
-            verdict = await _authenticate(prepared.raw, self._authentication)
+            verdict = await authenticate(prepared.raw, self._authentication)
             return await self._decide(inbound_id, reading, held, verdict)
         except Exception as exc:  # noqa: BLE001 — the shunt: record, hold at the third, go on
             if unavailable(exc):  # the database, not the message: the loop waits and retries
@@ -236,8 +191,8 @@ class Inbox:
         row: InboundMessageRow,
         reading: Reading | None = None,
         verdict: Verdict | None = None,
-    ) -> "_Processing":
-        return _Processing(
+    ) -> "Processing":
+        return Processing(
             session,
             row,
             self._identity,
@@ -289,462 +244,6 @@ class Inbox:
             )
 
 
-class _Processing:
-    """One message's way through matching, trust, reading and recording."""
-
-    def __init__(
-        self,
-        session: AsyncSession,
-        row: InboundMessageRow,
-        identity: Identity,
-        time: TimeSource,
-        authentication: AuthenticationConfig,
-        *,
-        reading: Reading | None = None,
-        verdict: Verdict | None = None,
-    ) -> None:
-        self.session, self.row, self.identity = session, row, identity
-        self.now = time.now()
-        self.authentication = authentication
-        self.message = _parse(row.raw)
-        # Read and authenticated beforehand, outside the transaction (`Inbox.process`): DKIM's
-        # DNS lookups, like the reader, must not hold the database's write lock.
-        self.reading, self.verdict = reading, verdict
-        self.vouched = False  # whether we can vouch for the author of the words (see `_flag`)
-
-    async def run(self, *, limit: int) -> Outcome:
-        sender = read_sender(self.message)
-        self.row.sender = sender.shown
-        if sender.address and self._ours(sender.address):
-            return Outcome("dropped", "loop")  # our own mail coming back: never answer it
-        if self.row.header_only:
-            return await self._too_large(limit, sender)
-        matching = self._match()
-        contact = await self._contact(sender)
-        match = await self._complete(matching.match, contact)
-        reading = self.reading or read_reply(self.row.raw, await self._paragraphs(match, contact))
-        if match is not None and match.proven:
-            reading = _linked(reading)
-        self.row.reading = _reading_record(reading)
-        if reading.kind == "bounce":
-            return await self._bounce(reading)
-        verdict = await self._authenticate(sender)
-        self.row.reading = self.row.reading | {"authentication": verdict.detail or "pass"}
-        trusted = await self._trusted(contact, match, verdict)
-        self.vouched = trusted or verdict.authenticated
-        if reading.kind == "auto_reply":
-            return await self._out_of_office(match, contact, reading, trusted=trusted)
-        if reading.kind == "other":
-            return Outcome("other", "not_a_reply")
-        return await self._decide(sender, matching, match, contact, verdict, trusted, reading)
-
-    async def _decide(
-        self,
-        sender: Sender,
-        matching: Matching,
-        match: Match | None,
-        contact: ContactRow | None,
-        verdict: Verdict,
-        trusted: bool,
-        reading: Reading,
-    ) -> Outcome:
-        """The trust gates in order (see the module), then the procedure's own checks."""
-        if sender.problem is not None:  # we cannot tell who sent it: nobody to answer
-            return self._held(sender.problem.value, match)
-        answer = trusted  # only a trusted sender is ever written to
-        if matching.problem:  # a forged token stays before a person, whatever it says
-            return await self._refuse(matching.problem, match, contact, answer=answer)
-        if await self._courtesy(reading):  # "gracias": filed, nobody told, nothing to review
-            self._held("courtesy", match)
-            return Outcome("courtesy", None)
-        if match is None or not match.proven or match.country is None:
-            return await self._refuse("not_linked", match, contact, answer=answer)
-        if verdict.configured and not verdict.authenticated:
-            return await self._refuse(verdict.reason, match, contact, answer=answer)
-        consultation = await queries.consultation(self.session, match.consultation_id)
-        if consultation is not None and consultation.state == State.TROIKA_REVIEW.value:
-            return await self._troika(match, contact, reading, answer=answer)
-        if not await self._speaks_for(contact, match.country):
-            if contact is None or not contact.active:  # a colleague: see `mail.notices`
-                await notices.tell_about_colleague(
-                    self.session,
-                    self.row,
-                    consultation_id=match.consultation_id,
-                    version=match.version,
-                    country=match.country,
-                    address=sender.address or "",
-                    verdict=verdict,
-                    language=reading.language,
-                    at=self.now,
-                )
-            return await self._refuse(_unregistered(contact), match, contact, answer=answer)
-        return await self._record(match, contact, reading)
-
-    async def paragraphs(self) -> list[str]:
-        """The text of the version this message answers, as the reader needs it."""
-        sender = read_sender(self.message)
-        contact = await self._contact(sender)
-        match = await self._complete(self._match().match, contact)
-        return await self._paragraphs(match, contact)
-
-    async def hold(self, reason: str, reading: Reading | None = None) -> Outcome:
-        """Held for a person whatever it says (a reused Message-ID, unreadable, a failure):
-        tied to its consultation when its header proves which, and the PPT told."""
-        sender = read_sender(self.message)
-        self.row.sender = sender.shown
-        if reading is not None:
-            self.row.reading = _reading_record(reading)
-        matching = self._match()
-        contact = await self._contact(sender)
-        match = None if matching.problem else await self._complete(matching.match, contact)
-        known = match and await queries.consultation(self.session, match.consultation_id)
-        if match is not None and known is not None:
-            outcome = self._held(reason, match)
-            if match.proven:
-                await self._flag(match, reason)
-            return outcome
-        return Outcome("review", reason)
-
-    def _match(self) -> Matching:
-        return match_message(
-            self.message,
-            local=self.identity.reply_local,
-            domain=self.identity.domain,
-            secrets=self.identity.secrets,
-        )
-
-    async def _contact(self, sender: Sender) -> ContactRow | None:
-        if sender.address is None:
-            return None
-        return await queries.contact_by_email(self.session, sender.address)
-
-    async def _authenticate(self, sender: Sender) -> Verdict:
-        """The verdict on From's domain, computed before the transaction when it could be."""
-        if self.verdict is not None:
-            return self.verdict
-        return await _authenticate(self.row.raw, self.authentication)
-
-    async def _trusted(
-        self, contact: ContactRow | None, match: Match | None, verdict: Verdict
-    ) -> bool:
-        """May we believe this registered address really sent it (and so write back to it, or
-        show its out-of-office note)? Authenticated when authentication is configured; without
-        it, only when the message carries a proof naming a country the address speaks for."""
-        if contact is None or not contact.active:
-            return False
-        if verdict.configured:
-            return verdict.authenticated
-        if match is None or not match.proven or match.country is None:
-            return False
-        return await self._speaks_for(contact, match.country) or await self._holds(
-            contact, Role.TROIKA, match.country
-        )
-
-    def _held(self, reason: str, match: Match | None) -> Outcome:
-        """Held without a word to the sender; a hint still says which consultation it concerns
-        (never which country: only a proof names one)."""
-        if match is not None:
-            self.row.consultation_id, self.row.version = match.consultation_id, match.version
-            if match.proven:
-                self.row.country = match.country
-        return Outcome("review", reason)
-
-    async def _too_large(self, limit: int, sender: Sender) -> Outcome:
-        """Over the size limit: nothing to read but the header. The PPT is told when it proves
-        it answers a consultation; the sender is told why (once a day) when trusted, unless a
-        machine sent it."""
-        matching = self._match()
-        contact = await self._contact(sender)
-        match = None if matching.problem else matching.match
-        if match is not None and match.proven:
-            self._held("too_large", match)
-            await self._flag(match, "too_large")
-        verdict = await self._authenticate(sender)
-        if contact is not None and not _automatic(self.message):
-            if await self._trusted(contact, match, verdict):
-                await self._tell_sender(
-                    "too_large",
-                    contact,
-                    match,
-                    size_mb=_megabytes(self.row.size or 0),
-                    limit_mb=_megabytes(limit),
-                )
-        return Outcome("review", "too_large")
-
-    def _ours(self, sender: str) -> bool:
-        local, _, domain = sender.partition("@")
-        ours = self.identity.address.lower()
-        return sender == ours or (
-            domain == self.identity.domain and local.split("+")[0] == self.identity.reply_local
-        )
-
-    async def _complete(self, match: Match | None, contact: ContactRow | None) -> Match | None:
-        """A hint names no country: the sender's own (if they speak for exactly one), to read the
-        text in the right language. It proves nothing (``Match.proven`` stays False)."""
-        if match is None or match.country is not None or contact is None or contact.id is None:
-            return match
-        parties = {
-            r.party
-            for r in await queries.roles_of(self.session, contact.id)
-            if r.role == Role.FOCAL_POINT.value
-        }
-        if len(parties) == 1:
-            return Match(match.consultation_id, match.version, parties.pop(), match.via)
-        return match
-
-    async def _paragraphs(self, match: Match | None, contact: ContactRow | None) -> list[str]:
-        if match is None:
-            return []
-        version = await queries.version(self.session, match.consultation_id, match.version)
-        if version is None:
-            return []
-        language = Language(contact.language) if contact else Language.ES
-        return Text(es=version.paragraphs_es, en=version.paragraphs_en).in_language(language)
-
-    async def _speaks_for(self, contact: ContactRow | None, country: str) -> bool:
-        return await self._holds(contact, Role.FOCAL_POINT, country)
-
-    async def _holds(self, contact: ContactRow | None, role: Role, country: str) -> bool:
-        if contact is None or not contact.active or contact.id is None:
-            return False
-        roles = await queries.roles_of(self.session, contact.id)
-        return any(r.role == role.value and r.party == country for r in roles)
-
-    async def _troika(
-        self, match: Match, contact: ContactRow | None, reading: Reading, *, answer: bool
-    ) -> Outcome:
-        """A Troika seat answering the preliminary review by email (those without Slack); the
-        same trust gates as a focal point's answer have been passed before."""
-        country = match.country or ""
-        if not await self._holds(contact, Role.TROIKA, country):
-            return await self._refuse(_unregistered(contact), match, contact, answer=answer)
-        self.row.consultation_id, self.row.version, self.row.country = (
-            match.consultation_id,
-            match.version,
-            country,
-        )
-        changes = reading.position in ("amend", "object") or bool(reading.amendments)
-        if reading.needs_review or not (reading.position == "approve" or changes):
-            reasons = ",".join(reading.review_reasons) or "no_position"
-            await self._flag(match, reasons)
-            await self._tell_held(contact, match, reasons)
-            return Outcome("review", reasons)
-        comment = None if not changes else (reading.own_text.strip()[:4000] or None)
-        try:
-            async with self.session.begin_nested():
-                await drafting.answer_troika(
-                    self.session,
-                    match.consultation_id,
-                    country=country,
-                    approve=not changes,
-                    comment=comment,
-                    move=Move(actor=self.row.sender or "?", at=self.now),
-                )
-        except drafting.AlreadyAnswered:
-            await self._flag(match, "troika_already_answered")
-            return Outcome("review", "troika_already_answered")
-        except ProcedureError as exc:
-            await self._flag(match, "refused")
-            return Outcome("review", f"refused: {exc}")
-        await journal.queue_emails(
-            self.session,
-            kind="troika_recorded",
-            contacts=await queries.contacts_with_role(
-                self.session, Role.TROIKA.value, party=country
-            ),
-            consultation_id=match.consultation_id,
-            at=self.now,
-            key=f"inbound-{self.row.id}",
-            payload={"country": country, "approve": not changes, "comment": comment or ""},
-        )
-        return Outcome("recorded")
-
-    async def _record(self, match: Match, contact: ContactRow | None, reading: Reading) -> Outcome:
-        self.row.consultation_id, self.row.version, self.row.country = (
-            match.consultation_id,
-            match.version,
-            match.country,
-        )
-        if reading.needs_review or (reading.position is None and not reading.extension_requested):
-            reasons = ",".join(reading.review_reasons) or "no_position"
-            await self._flag(match, reasons)
-            await self._tell_held(contact, match, reasons)
-            return Outcome("review", reasons)
-        answer = Answer(
-            country=match.country or "",
-            version=match.version,
-            position=PositionValue(reading.position) if reading.position else None,
-            amendments=tuple(
-                ProposedChange(AmendmentAction(a.action), a.paragraph, a.proposed)
-                for a in reading.amendments
-            ),
-            extension_requested=reading.extension_requested,
-            contact_id=contact.id if contact else None,
-            inbound_id=self.row.id,
-        )
-        try:
-            async with (
-                self.session.begin_nested()
-            ):  # a refused move leaves the message's own record intact
-                await answers.record_answer(
-                    self.session,
-                    match.consultation_id,
-                    answer,
-                    Move(actor=self.row.sender or "?", at=self.now),
-                )
-        except SupersededVersion as exc:
-            await self._flag(match, "superseded_version")
-            if contact is not None and not _automatic(self.message):
-                await notices.tell_late(
-                    self.session,
-                    self.row,
-                    contact,
-                    consultation_id=match.consultation_id,
-                    answered=exc.given,
-                    current=exc.current,
-                    at=self.now,
-                )
-            return Outcome("superseded", "superseded_version")
-        except IllegalTransition as exc:
-            await self._flag(match, f"not_open:{exc.state}")
-            return Outcome("late", f"not_open:{exc.state}")
-        except ProcedureError as exc:
-            await self._flag(match, "refused")
-            return Outcome("review", f"refused: {exc}")
-        if answer.position is PositionValue.OBJECT:
-            await notices.tell_objection(
-                self.session, self.row, consultation_id=match.consultation_id, at=self.now
-            )
-        return Outcome("recorded")
-
-    async def _tell_held(self, contact: ContactRow | None, match: Match, reasons: str) -> None:
-        """The sender passed every trust gate to get here; a machine is never answered."""
-        if contact is not None and not _automatic(self.message):
-            await notices.tell_held(
-                self.session,
-                self.row,
-                contact,
-                consultation_id=match.consultation_id,
-                reason=reasons,
-                at=self.now,
-            )
-
-    async def _courtesy(self, reading: Reading) -> bool:
-        """A thank-you with nothing else in it; longer when it answers one of our receipts."""
-        if reading.position or reading.amendments or reading.extension_requested:
-            return False
-        if set(reading.review_reasons) - {"no_position_found", "unlinked_message"}:
-            return False
-        receipt = await notices.answers_receipt(
-            self.session,
-            header_values(self.message, "In-Reply-To"),
-            domain=self.identity.domain,
-            secrets=self.identity.secrets,
-        )
-        return is_courtesy(reading.own_text, answers_receipt=receipt)
-
-    async def _flag(self, match: Match, reason: str) -> None:
-        """Tell the PPT and the ST a reply needs a human: kept in the record, not in the tally.
-        The sender's words are quoted only when we can vouch for who wrote them (a trusted
-        sender, or an authenticated domain): else anyone holding a leaked token could make us
-        mail any text to the PPT and the ST from our own address."""
-        await notices.flag_to_staff(
-            self.session,
-            self.row,
-            consultation_id=match.consultation_id,
-            version=match.version,
-            country=match.country,
-            reason=reason,
-            at=self.now,
-            quote=self.vouched,
-        )
-
-    async def _refuse(
-        self, reason: str, match: Match | None, contact: ContactRow | None, *, answer: bool
-    ) -> Outcome:
-        """Held. The PPT hears of it by email when it proves which consultation it answers (a
-        hint alone only reaches the review queue: anyone can type one, and mail to the PPT per
-        forged message would be a relay of its own). The sender is told only when trusted
-        (never a bounce or an auto-reply: those never reach here)."""
-        outcome = self._held(reason, match)
-        if match is not None and match.proven:
-            await self._flag(match, reason)
-        # Never to a machine (RFC 3834 §2): a gateway's auto-reply would answer ours, forever.
-        if answer and contact is not None and not _automatic(self.message):
-            await self._tell_sender(reason, contact, match)
-        return outcome
-
-    async def _tell_sender(
-        self, reason: str, contact: ContactRow, match: Match | None, **details: object
-    ) -> None:
-        """At most one rejection per address per day, whatever the reason, to the roster
-        address the message came from; it never quotes the message (no relay for a forger)."""
-        address = self.row.sender or ""
-        day = self.now.date().isoformat()
-        await journal.queue_email_to_address(
-            self.session,
-            kind="rejection",
-            address=address,
-            language=contact.language,
-            at=self.now,
-            key=f"rejection:{address}:{day}",
-            payload={
-                "reason": reason,
-                "consultation": match.consultation_id if match and match.proven else None,
-                **details,
-            },
-        )
-
-    async def _bounce(self, reading: Reading) -> Outcome:
-        """Acted on only when it answers our own sending (VERP): see `mail.bounces`. The
-        report's fields are in its body (RFC 3464 ``message/delivery-status``), so this one
-        message is parsed whole, in a thread (a report may carry the whole original)."""
-        whole = await asyncio.to_thread(_parse_whole, self.row.raw)
-        reason = await bounces.file_bounce(
-            self.session, self.row, whole, identity=self.identity, now=self.now
-        )
-        return Outcome("bounce", reason)
-
-    async def _out_of_office(
-        self,
-        match: Match | None,
-        contact: ContactRow | None,
-        reading: Reading,
-        *,
-        trusted: bool,
-    ) -> Outcome:
-        """A note on the country for the PPT, never a position, never answered; only from a
-        trusted sender (see ``_trusted``): a forged "away until 2099" is kept and filed, and
-        shows on no board."""
-        if not trusted:
-            return Outcome("auto_reply", "untrusted")
-        country = match.country if match else None
-        await journal.record_event(
-            self.session,
-            consultation_id=match.consultation_id if match else None,
-            kind="out_of_office",
-            actor=self.row.sender or "?",
-            at=self.now,
-            inbound_id=self.row.id,
-            payload={
-                "country": country,
-                "contact": contact.name if contact else self.row.sender,
-                "until": reading.auto_reply_until,
-            },
-        )
-        return Outcome("auto_reply", reading.auto_reply_until)
-
-
-def _linked(reading: Reading) -> Reading:
-    """The reader doubts a message it cannot tie to a consultation; a signed token or one of our
-    Message-IDs ties it, so that one doubt is lifted (every other stays)."""
-    if "unlinked_message" not in reading.review_reasons:
-        return reading
-    reasons = tuple(r for r in reading.review_reasons if r != "unlinked_message")
-    kind = "reply" if reading.kind == "other" else reading.kind
-    return replace(reading, kind=kind, review_reasons=reasons, needs_review=bool(reasons))
-
-
 @dataclass(frozen=True)
 class _Prepared:
     """What the reader needs, loaded before it reads (outside any transaction)."""
@@ -766,63 +265,6 @@ def _substantive(reading: Reading) -> Reading:
         return reading
     reasons = tuple(dict.fromkeys((*reading.review_reasons, "auto_reply_with_position")))
     return replace(reading, kind="reply", needs_review=True, review_reasons=reasons)
-
-
-async def _authenticate(raw: bytes, config: AuthenticationConfig) -> Verdict:
-    """The verdict on the From domain of a message (blocking DKIM work runs in a thread)."""
-    message = _parse(raw)
-    sender = read_sender(message)
-    if sender.address is None:
-        return Verdict(False, config.configured, "no_sender")
-    domain = sender.address.rpartition("@")[2]
-    stamps = header_values(message, "Authentication-Results")  # topmost first
-    return await verify(raw, stamps, domain, config)
-
-
-def _unregistered(contact: ContactRow | None) -> str:
-    """Unknown (or retired) address, or a registered one that does not speak for that country."""
-    return "unregistered_sender" if contact is None or not contact.active else "unverified_sender"
-
-
-def _automatic(message: EmailMessage) -> bool:
-    """Sent by a machine, judging by the header alone (RFC 3834, RFC 3464): never answered."""
-    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
-    return (
-        auto != "no"
-        or message.get_content_type() == "multipart/report"
-        or str(message.get("Return-Path", "")).strip() == "<>"
-        or parseaddr(str(message.get("From", "")))[1].lower().startswith("mailer-daemon@")
-    )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f}"
-
-
-def _parse(raw: bytes) -> EmailMessage:
-    """The header alone: every decision here reads headers, and the body is the reader's (in
-    its own process). Parsing a 20 MB body on the event loop would stall it, and a body nested
-    too deep would raise RecursionError."""
-    # Only the header block is handed to the parser: even "headersonly" reads the whole body
-    # into a string, ~150 ms of the event loop for a 20 MB message, and this runs per decision.
-    message = BytesParser(policy=policy.default).parsebytes(_header_block(raw))
-    assert isinstance(message, EmailMessage)
-    return message
-
-
-def _header_block(raw: bytes) -> bytes:
-    """The bytes up to and including the blank line that ends the header (RFC 5322 §2.1)."""
-    crlf = raw.find(b"\r\n\r\n")
-    end = crlf + 4 if crlf >= 0 else len(raw)
-    lf = raw.find(b"\n\n", 0, end)  # a bare-LF message, or one whose header mixes the two
-    return raw[: lf + 2] if lf >= 0 else raw[:end]
-
-
-def _parse_whole(raw: bytes) -> EmailMessage:
-    """Headers and body (the reader has already refused a message nested too deep)."""
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(message, EmailMessage)
-    return message
 
 
 async def _earlier(
@@ -849,21 +291,3 @@ async def _earlier(
 async def _by_key(session: AsyncSession, key: str) -> InboundMessageRow | None:
     query = select(InboundMessageRow).where(InboundMessageRow.dedupe_key == key)
     return (await session.exec(query)).first()
-
-
-def _reading_record(reading: Reading) -> dict[str, object]:
-    return {
-        "kind": reading.kind,
-        "position": reading.position,
-        "language": reading.language,
-        "extension_requested": reading.extension_requested,
-        "amendments": [
-            {"action": a.action, "paragraph": a.paragraph, "proposed": a.proposed}
-            for a in reading.amendments
-        ],
-        "confidence": reading.confidence,
-        "needs_review": reading.needs_review,
-        "review_reasons": list(reading.review_reasons),
-        "own_text": reading.own_text[:20000],
-        "auto_reply_until": reading.auto_reply_until,
-    }
