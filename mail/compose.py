@@ -21,7 +21,9 @@ from consultation.texts import Text
 from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
 from mail import tokens
 from mail.digest import digest_message
-from mail.docx_render import render_docx
+from mail.docx_render import render_docx, render_redline_docx
+from mail.html_body import text_to_html
+from mail.notice_facts import acknowledged_message_id, settled_amendments
 from mail.redline import paragraph_changes, redline_html, redline_text
 from store import queries
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
@@ -115,9 +117,20 @@ async def compose(
             local=identity.reply_local, domain=identity.domain, token=token
         )
         message["Reply-To"] = reply_to
+    if row.kind == "answer_recorded":
+        await _thread_with_reply(session, message, row)
     if row.kind in WITH_TEXT:
         _attach_docx(message, consultation, version, language, context)
     return Composed(message, recipients)
+
+
+async def _thread_with_reply(session: AsyncSession, message: EmailMessage, row: OutboxRow) -> None:
+    """A receipt answers the reply it acknowledges, so mail programs show them together
+    (RFC 5322 §3.6.4)."""
+    parent = await acknowledged_message_id(session, row.payload.get("position_id"))
+    if parent is not None:
+        message["In-Reply-To"] = parent
+        message["References"] = parent
 
 
 async def _recipients(session: AsyncSession, row: OutboxRow) -> tuple[ContactRow, list[str]]:
@@ -251,6 +264,9 @@ async def _context(
         "previous_version": version.number - 1,
         "redline_text": "",
         "redline_html": "",
+        "redline_changes": [],
+        "taken_up": [],
+        "left_out": [],
     }
     if row.kind in WITH_DEADLINE and version.deadline_at is not None:
         context["deadline"] = render_deadline(
@@ -263,6 +279,10 @@ async def _context(
             changes = paragraph_changes(old, text)
             context["redline_text"] = redline_text(changes, language=language.value)
             context["redline_html"] = redline_html(changes, language=language.value)
+            context["redline_changes"] = changes
+        context["taken_up"], context["left_out"] = await settled_amendments(
+            session, consultation.id, version.number - 1, names
+        )
     return context
 
 
@@ -289,9 +309,8 @@ def _message(
     )
     common = {**context, "subject": subject, "intro": intro, "signature": signature}
     text = env.get_template(f"email/layout.{language.value}.txt").render(common)
-    blocks = [" ".join(block.split()) for block in intro.split("\n\n") if block.strip()]
     html = env.get_template(f"email/layout.{language.value}.html").render(
-        common, intro_blocks=blocks
+        common, intro_html=text_to_html(intro)
     )
     message = EmailMessage()
     message["Subject"] = subject
@@ -310,17 +329,36 @@ def _attach_docx(
     context: dict[str, Any],
 ) -> None:
     text = Text(es=version.paragraphs_es, en=version.paragraphs_en).in_language(language)
-    label = "versión" if language is Language.ES else "version"
+    spanish = language is Language.ES
+    label = "versión" if spanish else "version"
+    # The version's own date: when it went out, or (a draft before the Troika) when written.
+    dated = version.distributed_at or version.created_at
     data = render_docx(
         title=str(context["title"]),
         paragraphs=text,
         heading_lines=[f"{consultation.id} · {label} {version.number}"],
         language=language.value,
+        dated=dated,
     )
+    name = f"{consultation.id}-v{version.number}-{language.value}"
+    _add_docx(message, data, f"{name}.docx")
+    if context["redline_changes"]:
+        before, after = version.number - 1, version.number
+        heading = (
+            f"{consultation.id} · cambios de la versión {before} a la {after}"
+            if spanish
+            else f"{consultation.id} · changes from version {before} to {after}"
+        )
+        redline = render_redline_docx(
+            title=str(context["title"]),
+            changes=context["redline_changes"],
+            heading_lines=[heading],
+            language=language.value,
+            dated=dated,
+        )
+        _add_docx(message, redline, f"{name}-{'cambios' if spanish else 'changes'}.docx")
+
+
+def _add_docx(message: EmailMessage, data: bytes, filename: str) -> None:
     maintype, subtype = DOCX.split("/")
-    message.add_attachment(
-        data,
-        maintype=maintype,
-        subtype=subtype,
-        filename=f"{consultation.id}-v{version.number}-{language.value}.docx",
-    )
+    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)

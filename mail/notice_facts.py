@@ -1,0 +1,64 @@
+"""What a notice states beyond its outbox row: the amendments a revision settled, the reply a
+receipt acknowledges."""
+
+import re
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from consultation.vocabulary import AmendmentStatus
+from store.tables import AmendmentRow, InboundMessageRow, PositionRow
+
+# One msg-id, short enough for a header line with room for References (RFC 5322 §2.1.1).
+_MSG_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,250}>")
+
+
+@dataclass(frozen=True)
+class SettledAmendment:
+    """An amendment to the previous version, as a revision email names it."""
+
+    country: str  # the country's name in the reader's language
+    action: str
+    paragraph: int  # in the previous version's numbering
+
+
+async def settled_amendments(
+    session: AsyncSession, consultation_id: str, version: int, names: dict[str, str]
+) -> tuple[list[SettledAmendment], list[SettledAmendment]]:
+    """Amendments to ``version`` that the next one took up, and those it did not, by country
+    then paragraph. Still-proposed ones (of a superseded answer) were never decided."""
+    query = select(AmendmentRow).where(
+        AmendmentRow.consultation_id == consultation_id,
+        AmendmentRow.version == version,
+        col(AmendmentRow.status).in_(
+            [AmendmentStatus.INCORPORATED.value, AmendmentStatus.NOT_INCORPORATED.value]
+        ),
+    )
+    rows = sorted(
+        (await session.exec(query)).all(),
+        key=lambda a: (names.get(a.country, a.country), a.paragraph, a.id or 0),
+    )
+    taken: list[SettledAmendment] = []
+    left: list[SettledAmendment] = []
+    for row in rows:
+        item = SettledAmendment(names.get(row.country, row.country), row.action, row.paragraph)
+        (taken if row.status == AmendmentStatus.INCORPORATED.value else left).append(item)
+    return taken, left
+
+
+async def acknowledged_message_id(session: AsyncSession, position_id: object) -> str | None:
+    """The Message-ID of the reply a receipt acknowledges (None for an answer recorded by hand,
+    or a reply that had none)."""
+    if not isinstance(position_id, int):
+        return None
+    position = await session.get(PositionRow, position_id)
+    if position is None or position.inbound_id is None:
+        return None
+    inbound = await session.get(InboundMessageRow, position.inbound_id)
+    if inbound is None or not inbound.message_id:
+        return None
+    # Stored as the sender wrote it: take the one msg-id in it (RFC 5322 §3.6.4), so nothing
+    # a sender put there (a line break, a second header) reaches our headers.
+    found = _MSG_ID.search(inbound.message_id)
+    return found[0] if found else None
