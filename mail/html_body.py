@@ -9,7 +9,8 @@ two parts of a message cannot drift apart and a new notice gets real lists witho
   (``<ol><li>``); the lines before the first item stay the list's heading paragraph;
 - other lines of a paragraph keep their line breaks (``<br>``): "Posición: …" then each
   amendment on its own line;
-- a line indented by four spaces, and text between backquotes, is a command to type (``<code>``).
+- a line indented by four spaces, and text between backquotes, is a command to type (``<code>``);
+- lines that start with ``> `` quote what someone wrote (``<blockquote>``), line by line.
 
 Everything is escaped first: the text holds what countries wrote. Styles are inline on every
 element: Gmail drops ``<style>`` blocks in many clients, and Outlook's Word engine ignores
@@ -28,6 +29,7 @@ ITEM_STYLE = "margin:0 0 4px"
 CODE_STYLE = (
     "font-family:Consolas,'Courier New',monospace;font-size:14px;background:#f6f8fa;padding:1px 4px"
 )
+QUOTE_STYLE = "margin:0 0 12px;padding:4px 12px;border-left:3px solid #d0d7de;color:#424a53"
 COMMAND_STYLE = (
     "margin:0 0 12px;padding:6px 10px;background:#f6f8fa;"
     "font-family:Consolas,'Courier New',monospace;font-size:14px"
@@ -36,12 +38,13 @@ COMMAND_STYLE = (
 _BULLET = re.compile(r"^[-•] +(?P<text>.*)$")
 _NUMBERED = re.compile(r"^(?P<number>\d{1,3})\. +(?P<text>.*)$")
 _COMMAND = re.compile(r"^ {4}(?P<text>\S.*)$")
+_QUOTED = re.compile(r"^> ?(?P<text>.*)$")
 _BACKQUOTED = re.compile(r"`([^`\n]+)`")
 
 
 @dataclass(frozen=True)
 class _Line:
-    kind: str  # "text" | "ul" | "ol" | "command"
+    kind: str  # "text" | "ul" | "ol" | "command" | "quote"
     text: str
     number: int = 0
 
@@ -65,6 +68,9 @@ def _classify(line: str) -> _Line:
     if command:
         return _Line("command", command["text"].rstrip())
     stripped = line.strip()
+    quoted = _QUOTED.match(stripped)
+    if quoted:
+        return _Line("quote", quoted["text"])
     bullet = _BULLET.match(stripped)
     if bullet:
         return _Line("ul", bullet["text"])
@@ -98,6 +104,9 @@ def _render(kind: str, group: list[_Line]) -> str:
     if kind == "text":
         body = "<br>\n".join(_inline(line.text) for line in group)
         return f'<p style="{PARAGRAPH_STYLE}">{body}</p>'
+    if kind == "quote":  # someone's own words: no list or command read into them
+        body = "<br>\n".join(html.escape(line.text) for line in group)
+        return f'<blockquote style="{QUOTE_STYLE}">{body}</blockquote>'
     if kind == "command":
         body = "<br>\n".join(html.escape(line.text) for line in group)
         return f'<p style="{COMMAND_STYLE}"><code>{body}</code></p>'

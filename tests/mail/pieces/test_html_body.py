@@ -46,6 +46,13 @@ def test_commands_are_code() -> None:
     ]
 
 
+def test_quoted_lines_are_a_quotation_read_as_written() -> None:
+    page = tree("Escribió:\n> No estamos de acuerdo.\n> - ni con el párrafo 2\n>\n> `x`")
+    (quote,) = page.findall("blockquote")
+    assert quote.text_content() == "No estamos de acuerdo.\n- ni con el párrafo 2\n\n`x`"
+    assert quote.findall(".//li") == [] and quote.findall(".//code") == []
+
+
 def test_what_countries_wrote_stays_text() -> None:
     hostile = '- <img src=x onerror="alert(1)"> & <b>negrita</b>\n<script>x()</script>'
     html = text_to_html(hostile)
@@ -60,8 +67,9 @@ def test_every_element_is_styled_inline() -> None:
         assert element.get("style"), element.tag  # no <style> block: Gmail drops it
 
 
-# Text with no list markers or backquotes: every character but spacing must be shown as written.
-PLAIN = st.text(st.sampled_from("aé Z<>&\"'\n\t;.:/"), max_size=80)
+# Text with no markers (bullets, numbers, backquotes, a leading "> "): every character but
+# spacing must be shown as written; "<" and "&" check the escaping.
+PLAIN = st.text(st.sampled_from("aé Z<&\"'\n\t;.:/"), max_size=80)
 
 
 @given(PLAIN)
