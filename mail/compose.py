@@ -23,7 +23,7 @@ from mail import tokens
 from mail.digest import digest_message
 from mail.docx_render import render_docx, render_redline_docx
 from mail.html_body import text_to_html
-from mail.notice_facts import acknowledged_message_id, settled_amendments
+from mail.notice_facts import acknowledged_message_id, settled_amendments, troika_requests
 from mail.redline import paragraph_changes, redline_html, redline_text
 from store import queries
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
@@ -283,6 +283,9 @@ async def _context(
         context["taken_up"], context["left_out"] = await settled_amendments(
             session, consultation.id, version.number - 1, names
         )
+    if row.kind == "troika_changes" and "changes" not in payload:
+        asked = await troika_requests(session, consultation.id, int(context["round"]))
+        context["changes"] = [(names.get(c, c), comment) for c, comment in asked]
     return context
 
 

@@ -1,5 +1,5 @@
 """What a notice states beyond its outbox row: the amendments a revision settled, the reply a
-receipt acknowledges."""
+receipt acknowledges, the changes the Troika asked for."""
 
 import re
 from dataclasses import dataclass
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation.vocabulary import AmendmentStatus
-from store.tables import AmendmentRow, InboundMessageRow, PositionRow
+from consultation.vocabulary import AmendmentStatus, TroikaStatus
+from store.tables import AmendmentRow, InboundMessageRow, PositionRow, TroikaReviewRow
 
 # One msg-id, short enough for a header line with room for References (RFC 5322 §2.1.1).
 _MSG_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,250}>")
@@ -62,3 +62,19 @@ async def acknowledged_message_id(session: AsyncSession, position_id: object) ->
     # a sender put there (a line break, a second header) reaches our headers.
     found = _MSG_ID.search(inbound.message_id)
     return found[0] if found else None
+
+
+async def troika_requests(
+    session: AsyncSession, consultation_id: str, round_number: int
+) -> list[tuple[str, str | None]]:
+    """(country code, comment) of each Troika country that asked for changes in the round."""
+    query = (
+        select(TroikaReviewRow)
+        .where(
+            TroikaReviewRow.consultation_id == consultation_id,
+            TroikaReviewRow.round == round_number,
+            TroikaReviewRow.status == TroikaStatus.CHANGES_REQUESTED.value,
+        )
+        .order_by(col(TroikaReviewRow.id))
+    )
+    return [(r.country, r.comment) for r in (await session.exec(query)).all()]

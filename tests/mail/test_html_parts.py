@@ -18,11 +18,11 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 from sqlmodel import select
 
-from consultation import answers, closing, distribution, journal
+from consultation import answers, closing, distribution, drafting, journal
 from consultation.answers import Answer, ProposedChange
 from consultation.texts import Text
 from consultation.timesource import ManualTime
-from consultation.vocabulary import AmendmentAction, PositionValue, Role
+from consultation.vocabulary import AmendmentAction, PositionValue, Role, State
 from store import queries
 from store.database import Database
 from store.tables import InboundMessageRow, OutboxRow
@@ -166,6 +166,27 @@ async def test_the_ppt_s_review_notice(db: Database, time: ManualTime) -> None:
     page = html_of(notice)
     assert page.xpath("//code[starts-with(., 'consulta record')]")
     assert "mixed_signals" not in body(notice, "html")
+
+
+async def test_the_troika_s_request_lists_each_country_s_changes(
+    db: Database, time: ManualTime
+) -> None:
+    made = await make_consultation(db, time, state=State.TROIKA_REVIEW)
+    async with db.transaction() as session:
+        await drafting.answer_troika(
+            session,
+            made.id,
+            country="PA",
+            approve=False,
+            comment="Precisar el plazo del párrafo 2.\n- y citar la Declaración de 2024",
+            move=move(time),
+        )
+    (notice,) = await composed(db, time, "troika_changes")
+    assert "Cambios pedidos:\n- Panamá: Precisar el plazo del párrafo 2." in body(notice, "plain")
+    # One item per country: a line break in a comment does not start another item.
+    assert items(html_of(notice), "Cambios pedidos") == [
+        "Panamá: Precisar el plazo del párrafo 2. - y citar la Declaración de 2024"
+    ]
 
 
 async def test_the_tally_lists_what_the_ppt_can_do(db: Database, time: ManualTime) -> None:
