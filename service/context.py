@@ -1,5 +1,6 @@
 """What a command needs, built once from settings: the database and the time source."""
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from store.migrate import upgrade
 # Every other command works on records that must already exist; an empty database invented
 # for it (a `status` run outside the project folder) would only say "nothing here", wrongly.
 CREATING_COMMANDS = frozenset({"new", "roster", "contacts", "db", "serve", "demo"})
+# Commands whose stderr is their log, one JSON object a line: they say it in a log record.
+LOGGING_COMMANDS = frozenset({"serve"})
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseMissing(OperationalError):
@@ -56,7 +61,9 @@ async def open_database(context: AppContext) -> Database:
         raise DatabaseMissing(_missing(path, _language(context)))
     db = context.database()
     await upgrade(db)
-    if created and context.command is not None:
+    if created and context.command in LOGGING_COMMANDS:
+        log.info("database created", extra={"path": str(path)})
+    elif created and context.command is not None:
         label = "base de datos" if _language(context) is Language.ES else "database"
         click.echo(f"{label}: {path}", err=True)  # to the operator, beside the command's output
     return db

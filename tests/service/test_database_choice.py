@@ -1,7 +1,10 @@
 """Which database a command uses: one that reads or acts on records never invents an empty
 one (a `status` run outside the project folder), one that starts records may, and says where."""
 
+import asyncio
+import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +17,8 @@ from service.cli import cli
 from service.context import AppContext, sqlite_file
 from service.settings import DbSettings, Settings
 from tests.conftest import START
+from tests.servers.ports import free_port
+from tests.servers.smtpd import SmtpServer
 
 CONSULTA = Path(sys.executable).with_name("consulta")
 RELATIVE = "sqlite+aiosqlite:///var/consulta.db"  # the default setting
@@ -83,6 +88,35 @@ def test_the_default_database_is_refused_by_the_installed_command_outside_the_pr
     assert result.returncode == 1 and result.stdout == ""
     assert f"error: there is no database at {tmp_path / 'var' / 'consulta.db'}" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_serve_says_where_it_created_the_database_in_its_json_log(
+    tmp_path: Path, smtpd: SmtpServer
+) -> None:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith("CONSULTA_")}
+    env = keep | {
+        "CONSULTA_DB__URL": RELATIVE,
+        "CONSULTA_HTTP__PORT": str(free_port()),
+        "CONSULTA_SMTP__HOST": smtpd.host,
+        "CONSULTA_SMTP__PORT": str(smtpd.port),
+        "CONSULTA_SMTP__SECURITY": "none",
+        "CONSULTA_MAIL__SECRETS": '["a-test-secret-long-enough-to-sign-tokens"]',
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(CONSULTA), "serve", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    seen: list[dict[str, str]] = []
+    try:
+        async with asyncio.timeout(60):  # generous: a loaded machine starts slowly
+            while not any(line["message"] == "consulta serving" for line in seen):
+                seen.append(json.loads(await process.stderr.readline()))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest = (await asyncio.wait_for(process.communicate(), 60))[1]
+    lines = seen + [json.loads(line) for line in rest.decode().splitlines()]  # every line JSON
+    [created] = [line for line in lines if line["message"] == "database created"]
+    assert created["path"] == str(tmp_path / "var" / "consulta.db")
 
 
 def test_only_a_sqlite_file_is_a_path() -> None:
