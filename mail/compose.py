@@ -23,7 +23,7 @@ from mail import tokens
 from mail.digest import digest_message
 from mail.docx_render import render_docx, render_redline_docx
 from mail.html_body import text_to_html
-from mail.notice_facts import acknowledged_message_id, settled_amendments, troika_requests
+from mail.notice_facts import acknowledged_reply, settled_amendments, troika_requests
 from mail.redline import paragraph_changes, redline_html, redline_text
 from store import queries
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
@@ -127,10 +127,10 @@ async def compose(
 async def _thread_with_reply(session: AsyncSession, message: EmailMessage, row: OutboxRow) -> None:
     """A receipt answers the reply it acknowledges, so mail programs show them together
     (RFC 5322 §3.6.4)."""
-    parent = await acknowledged_message_id(session, row.payload.get("position_id"))
+    parent = await acknowledged_reply(session, row.payload.get("position_id"))
     if parent is not None:
-        message["In-Reply-To"] = parent
-        message["References"] = parent
+        message["In-Reply-To"] = parent.message_id
+        message["References"] = " ".join([*parent.references, parent.message_id])
 
 
 async def _recipients(session: AsyncSession, row: OutboxRow) -> tuple[ContactRow, list[str]]:

@@ -3,6 +3,8 @@ receipt acknowledges, the changes the Troika asked for."""
 
 import re
 from dataclasses import dataclass
+from email import policy
+from email.parser import BytesHeaderParser
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,6 +14,9 @@ from store.tables import AmendmentRow, InboundMessageRow, PositionRow, TroikaRev
 
 # One msg-id, short enough for a header line with room for References (RFC 5322 §2.1.1).
 _MSG_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,250}>")
+# A long thread's References is trimmed from the middle by mail programs (RFC 5322 §3.6.4
+# allows it); we keep the latest few, enough for any client to find the thread.
+MAX_REFERENCES = 10
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,17 @@ async def settled_amendments(
     return taken, left
 
 
-async def acknowledged_message_id(session: AsyncSession, position_id: object) -> str | None:
-    """The Message-ID of the reply a receipt acknowledges (None for an answer recorded by hand,
-    or a reply that had none)."""
+@dataclass(frozen=True)
+class Parent:
+    """The reply a receipt acknowledges, as threading headers name it."""
+
+    message_id: str
+    references: tuple[str, ...]  # the reply's own References (or In-Reply-To), oldest first
+
+
+async def acknowledged_reply(session: AsyncSession, position_id: object) -> Parent | None:
+    """The reply a receipt acknowledges (None for an answer recorded by hand, or a reply
+    without a usable Message-ID)."""
     if not isinstance(position_id, int):
         return None
     position = await session.get(PositionRow, position_id)
@@ -61,7 +74,20 @@ async def acknowledged_message_id(session: AsyncSession, position_id: object) ->
     # Stored as the sender wrote it: take the one msg-id in it (RFC 5322 §3.6.4), so nothing
     # a sender put there (a line break, a second header) reaches our headers.
     found = _MSG_ID.search(inbound.message_id)
-    return found[0] if found else None
+    if found is None:
+        return None
+    earlier = tuple(i for i in _earlier(inbound.raw) if i != found[0])
+    return Parent(found[0], earlier)
+
+
+def _earlier(raw: bytes) -> tuple[str, ...]:
+    """The msg-ids the reply itself referred to: its References, else its In-Reply-To."""
+    header = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    for name in ("References", "In-Reply-To"):
+        ids = _MSG_ID.findall(str(header.get(name) or ""))
+        if ids:
+            return tuple(ids[-MAX_REFERENCES:])
+    return ()
 
 
 async def troika_requests(

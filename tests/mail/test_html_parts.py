@@ -9,6 +9,7 @@ Chromium screenshots, ``SCREENSHOTS=folder``) before committing.
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -102,7 +103,12 @@ async def test_a_receipt_lists_each_amendment_and_threads_with_the_reply(
         reply = InboundMessageRow(
             dedupe_key="<respuesta-1@sre.mx.example>",
             message_id="<respuesta-1@sre.mx.example>",
-            raw=b"...",
+            raw=(
+                b"Message-ID: <respuesta-1@sre.mx.example>\r\n"
+                b"In-Reply-To: <consulta.draft-mx@crm.example>\r\n"
+                b"References: <earlier@sre.mx.example>\r\n <consulta.draft-mx@crm.example>\r\n"
+                b"Subject: Re: Consulta escrita\r\n\r\nProponemos enmiendas.\r\n"
+            ),
             received_at=time.now(),
             status="recorded",
             sender="puntofocal@sre.mx.example",
@@ -124,7 +130,12 @@ async def test_a_receipt_lists_each_amendment_and_threads_with_the_reply(
     receipts = await composed(db, time, "answer_recorded")
     receipt = for_country(receipts, ".mx.")
     assert receipt["In-Reply-To"] == "<respuesta-1@sre.mx.example>"
-    assert receipt["References"] == "<respuesta-1@sre.mx.example>"
+    # RFC 5322 §3.6.4: the parent's References, then the parent itself.
+    assert receipt["References"].split() == [
+        "<earlier@sre.mx.example>",
+        "<consulta.draft-mx@crm.example>",
+        "<respuesta-1@sre.mx.example>",
+    ]
     snapshot(receipt, "answer_recorded.es.html")
     page = html_of(receipt)
     (amendments,) = page.xpath("//ul")
@@ -141,6 +152,32 @@ async def test_an_answer_recorded_by_hand_starts_no_thread(db: Database, time: M
     await answer(db, time, made.id, "MX", PositionValue.APPROVE)
     receipt = for_country(await composed(db, time, "answer_recorded"), ".mx.")
     assert receipt["In-Reply-To"] is None and receipt["References"] is None
+
+
+@pytest.mark.parametrize(
+    ("written", "threaded"),
+    [
+        ("<ok@sre.mx.example> Bcc: otro@mal.example", "<ok@sre.mx.example>"),
+        ("sin corchetes@sre.mx.example", None),
+    ],
+)
+async def test_only_a_well_formed_message_id_reaches_the_receipt_s_headers(
+    db: Database, time: ManualTime, written: str, threaded: str | None
+) -> None:
+    made = await make_consultation(db, time)
+    async with db.transaction() as session:
+        reply = InboundMessageRow(
+            dedupe_key=written, message_id=written, raw=b"\r\n", received_at=time.now()
+        )
+        session.add(reply)
+        await session.flush()
+        answer = Answer(country="MX", version=1, position=PositionValue.APPROVE)
+        await answers.record_answer(
+            session, made.id, replace(answer, inbound_id=reply.id), move(time)
+        )
+    receipt = for_country(await composed(db, time, "answer_recorded"), ".mx.")
+    assert receipt["In-Reply-To"] == threaded
+    assert "Bcc" not in receipt and "otro@mal.example" not in str(receipt)
 
 
 async def test_the_ppt_s_review_notice(db: Database, time: ManualTime) -> None:
