@@ -1,8 +1,11 @@
 """Turn a queued notice (an outbox row) into the email a person reads, in their language.
 
-One message per contact: text and HTML from the templates, the numbered text inline, the text
-as a .docx for tracked changes, the deadline in the reader's zone, a redline for a revision.
-Message-IDs are derived from the outbox row, so a retry sends the very same message.
+One message per contact: the text part from the templates and the HTML part built from it
+(mail.html_body: lists stay lists), the numbered text inline, the text as a .docx for tracked
+changes, the deadline in the reader's zone, and for a revision a redline inline and as a .docx of
+Word tracked changes, with the amendments it took up and those it did not. A receipt threads with
+the reply it acknowledges. Message-IDs are derived from the outbox row, so a retry sends the very
+same message.
 """
 
 import unicodedata
