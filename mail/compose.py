@@ -1,8 +1,11 @@
 """Turn a queued notice (an outbox row) into the email a person reads, in their language.
 
-One message per contact: text and HTML from the templates, the numbered text inline, the text
-as a .docx for tracked changes, the deadline in the reader's zone, a redline for a revision.
-Message-IDs are derived from the outbox row, so a retry sends the very same message.
+One message per contact: the text part from the templates and the HTML part built from it
+(mail.html_body: lists stay lists), the numbered text inline, the text as a .docx for tracked
+changes, the deadline in the reader's zone, and for a revision a redline inline and as a .docx of
+Word tracked changes, with the amendments it took up and those it did not. A receipt threads with
+the reply it acknowledges. Message-IDs are derived from the outbox row, so a retry sends the very
+same message.
 """
 
 import unicodedata
@@ -21,7 +24,9 @@ from consultation.texts import Text
 from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
 from mail import failing, tokens
 from mail.digest import digest_message
-from mail.docx_render import render_docx
+from mail.docx_render import render_docx, render_redline_docx
+from mail.html_body import text_to_html
+from mail.notice_facts import acknowledged_reply, settled_amendments, troika_requests
 from mail.redline import paragraph_changes, redline_html, redline_text
 from store import queries
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
@@ -119,9 +124,20 @@ async def compose(
             local=identity.reply_local, domain=identity.domain, token=token
         )
         message["Reply-To"] = reply_to
+    if row.kind == "answer_recorded":
+        await _thread_with_reply(session, message, row)
     if row.kind in WITH_TEXT:
         _attach_docx(message, consultation, version, language, context)
     return Composed(message, recipients)
+
+
+async def _thread_with_reply(session: AsyncSession, message: EmailMessage, row: OutboxRow) -> None:
+    """A receipt answers the reply it acknowledges, so mail programs show them together
+    (RFC 5322 §3.6.4)."""
+    parent = await acknowledged_reply(session, row.payload.get("position_id"))
+    if parent is not None:
+        message["In-Reply-To"] = parent.message_id
+        message["References"] = " ".join([*parent.references, parent.message_id])
 
 
 async def _recipients(
@@ -263,6 +279,9 @@ async def _context(
         "previous_version": version.number - 1,
         "redline_text": "",
         "redline_html": "",
+        "redline_changes": [],
+        "taken_up": [],
+        "left_out": [],
     }
     if row.kind in WITH_DEADLINE and version.deadline_at is not None:
         context["deadline"] = render_deadline(
@@ -275,6 +294,13 @@ async def _context(
             changes = paragraph_changes(old, text)
             context["redline_text"] = redline_text(changes, language=language.value)
             context["redline_html"] = redline_html(changes, language=language.value)
+            context["redline_changes"] = changes
+        context["taken_up"], context["left_out"] = await settled_amendments(
+            session, consultation.id, version.number - 1, names
+        )
+    if row.kind == "troika_changes" and "changes" not in payload:
+        asked = await troika_requests(session, consultation.id, int(context["round"]))
+        context["changes"] = [(names.get(c, c), comment) for c, comment in asked]
     return context
 
 
@@ -301,9 +327,8 @@ def _message(
     )
     common = {**context, "subject": subject, "intro": intro, "signature": signature}
     text = env.get_template(f"email/layout.{language.value}.txt").render(common)
-    blocks = [" ".join(block.split()) for block in intro.split("\n\n") if block.strip()]
     html = env.get_template(f"email/layout.{language.value}.html").render(
-        common, intro_blocks=blocks
+        common, intro_html=text_to_html(intro)
     )
     message = EmailMessage()
     message["Subject"] = subject
@@ -322,17 +347,36 @@ def _attach_docx(
     context: dict[str, Any],
 ) -> None:
     text = Text(es=version.paragraphs_es, en=version.paragraphs_en).in_language(language)
-    label = "versión" if language is Language.ES else "version"
+    spanish = language is Language.ES
+    label = "versión" if spanish else "version"
+    # The version's own date: when it went out, or (a draft before the Troika) when written.
+    dated = version.distributed_at or version.created_at
     data = render_docx(
         title=str(context["title"]),
         paragraphs=text,
         heading_lines=[f"{consultation.id} · {label} {version.number}"],
         language=language.value,
+        dated=dated,
     )
+    name = f"{consultation.id}-v{version.number}-{language.value}"
+    _add_docx(message, data, f"{name}.docx")
+    if context["redline_changes"]:
+        before, after = version.number - 1, version.number
+        heading = (
+            f"{consultation.id} · cambios de la versión {before} a la {after}"
+            if spanish
+            else f"{consultation.id} · changes from version {before} to {after}"
+        )
+        redline = render_redline_docx(
+            title=str(context["title"]),
+            changes=context["redline_changes"],
+            heading_lines=[heading],
+            language=language.value,
+            dated=dated,
+        )
+        _add_docx(message, redline, f"{name}-{'cambios' if spanish else 'changes'}.docx")
+
+
+def _add_docx(message: EmailMessage, data: bytes, filename: str) -> None:
     maintype, subtype = DOCX.split("/")
-    message.add_attachment(
-        data,
-        maintype=maintype,
-        subtype=subtype,
-        filename=f"{consultation.id}-v{version.number}-{language.value}.docx",
-    )
+    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)

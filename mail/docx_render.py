@@ -1,4 +1,5 @@
-"""Render a consultation text as a .docx with numbered paragraphs, ready for tracked changes."""
+"""Render a consultation text as a .docx: the clean version with numbered paragraphs, ready for
+tracked changes, and the revision's redline as Word's own tracked changes (w:ins / w:del)."""
 
 import datetime as dt
 import functools
@@ -13,13 +14,16 @@ from docx.document import Document as DocxDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
+from lxml.etree import _Element
+
+from mail.redline import ChangeKind, ParagraphChange
 
 LANGUAGE_TAGS: dict[str, str] = {"es": "es-ES", "en": "en-US"}
 
-# Fixed stamps so the same text always gives the same bytes (snapshot tests, dedupe by hash).
-_STAMP = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# Who the revision's tracked changes are by, as Word's review pane shows it.
+REDLINE_AUTHOR = "CRM PPT"
 # DOS time in the zip starts in 1980; zipfile stamps members with the wall clock otherwise.
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_EARLIEST_ZIP_TIME = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 # Bookmarks survive edits and tracked changes in Word, so a reader can find paragraph N even
 # when the focal point retyped or deleted the visible "N." label.
 BOOKMARK_PREFIX = "para_"
@@ -46,9 +50,14 @@ def render_docx(
     paragraphs: Sequence[str],
     heading_lines: Sequence[str] = (),
     language: Literal["es", "en"],
+    dated: dt.datetime,
 ) -> bytes:
-    """Return the .docx bytes: title, heading lines, then paragraphs labelled "1.", "2."…"""
-    return _render(title, tuple(paragraphs), tuple(heading_lines), language)
+    """Return the .docx bytes: title, heading lines, then paragraphs labelled "1.", "2."…
+
+    ``dated`` is the version's distribution time: the document's created and modified
+    properties and its zip members carry it, so the same version always gives the same bytes.
+    """
+    return _render(title, tuple(paragraphs), tuple(heading_lines), language, _utc(dated))
 
 
 # A fan-out attaches the same document to every reader of a language: render it once. Building
@@ -59,6 +68,7 @@ def _render(
     paragraphs: tuple[str, ...],
     heading_lines: tuple[str, ...],
     language: Literal["es", "en"],
+    dated: dt.datetime,
 ) -> bytes:
     document = Document()
     _set_language(document, LANGUAGE_TAGS[language])
@@ -68,10 +78,116 @@ def _render(
         document.add_paragraph(_clean(line))
     for number, text in enumerate(paragraphs, start=1):
         _add_numbered(document, number, _clean(text))
-    _fix_core_properties(document, title=_clean(title), language=LANGUAGE_TAGS[language])
+    _fix_core_properties(
+        document, title=_clean(title), language=LANGUAGE_TAGS[language], dated=dated
+    )
+    return _saved(document, dated)
+
+
+def render_redline_docx(
+    *,
+    title: str,
+    changes: Sequence[ParagraphChange],
+    heading_lines: Sequence[str] = (),
+    language: Literal["es", "en"],
+    dated: dt.datetime,
+) -> bytes:
+    """The new version as tracked changes against the previous one, by ``REDLINE_AUTHOR`` at
+    ``dated``: Word shows each insertion and deletion, and "accept all" gives the new text."""
+    document = Document()
+    _set_language(document, LANGUAGE_TAGS[language])
+    document.add_heading(_clean(title), level=0)
+    for line in heading_lines:
+        document.add_paragraph(_clean(line))
+    marks = _Marks(_utc(dated))
+    for change in changes:
+        _add_change(document.add_paragraph(), change, marks)
+    _fix_core_properties(
+        document, title=_clean(title), language=LANGUAGE_TAGS[language], dated=_utc(dated)
+    )
+    return _saved(document, _utc(dated))
+
+
+class _Marks:
+    """Revision marks: every w:ins / w:del needs a document-unique w:id (ECMA-376 17.13.5)."""
+
+    def __init__(self, dated: dt.datetime) -> None:
+        self.date = dated.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.next_id = 0
+
+    def mark(self, tag: str) -> _Element:
+        self.next_id += 1
+        attributes = {
+            qn("w:id"): str(self.next_id),
+            qn("w:author"): REDLINE_AUTHOR,
+            qn("w:date"): self.date,
+        }
+        element: _Element = OxmlElement(tag, attributes)
+        return element
+
+
+def _add_change(paragraph: Paragraph, change: ParagraphChange, marks: _Marks) -> None:
+    p = paragraph._p
+    if change.kind in (ChangeKind.INSERTED, ChangeKind.DELETED):
+        # The paragraph mark itself is inserted or deleted, or Word leaves an empty paragraph.
+        tag = "w:ins" if change.kind is ChangeKind.INSERTED else "w:del"
+        p_pr = p.get_or_add_pPr()
+        r_pr = OxmlElement("w:rPr")
+        r_pr.append(marks.mark(tag))
+        p_pr.append(r_pr)
+    old_label = f"{change.old_number}. " if change.old_number is not None else ""
+    new_label = f"{change.new_number}. " if change.new_number is not None else ""
+    pieces: list[tuple[str, str]] = []
+    if old_label == new_label:
+        pieces.append(("equal", new_label))
+    else:
+        pieces += [("delete", old_label), ("insert", new_label)]
+    if change.kind is ChangeKind.INSERTED:
+        pieces.append(("insert", change.new_text or ""))
+    elif change.kind is ChangeKind.DELETED:
+        pieces.append(("delete", change.old_text or ""))
+    elif change.kind is ChangeKind.UNCHANGED:
+        pieces.append(("equal", change.new_text or ""))
+    else:
+        pieces += [(w.op, w.text) for w in change.words]
+    for op, text in pieces:
+        if text:
+            p.append(_piece(op, _clean(text), marks))
+
+
+def _piece(op: str, text: str, marks: _Marks) -> _Element:
+    run = _run(text, deleted=op == "delete")
+    if op == "equal":
+        return run
+    wrapper = marks.mark("w:ins" if op == "insert" else "w:del")
+    wrapper.append(run)
+    return wrapper
+
+
+def _run(text: str, *, deleted: bool) -> _Element:
+    """One w:r; deleted text goes in w:delText (ECMA-376 17.3.3.7), line breaks as w:br."""
+    run: _Element = OxmlElement("w:r")
+    for index, line in enumerate(text.split("\n")):
+        if index:
+            run.append(OxmlElement("w:br"))
+        if line:
+            node = OxmlElement("w:delText" if deleted else "w:t")
+            node.text = line
+            node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            run.append(node)
+    return run
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise ValueError("a document's date needs a time zone")
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _saved(document: DocxDocument, dated: dt.datetime) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
-    return _restamp_zip(buffer.getvalue())
+    return _restamp_zip(buffer.getvalue(), dated)
 
 
 def _clean(text: str) -> str:
@@ -120,7 +236,9 @@ def _turn_on_tracking(document: DocxDocument) -> None:
     successor.addprevious(OxmlElement("w:trackRevisions"))
 
 
-def _fix_core_properties(document: DocxDocument, *, title: str, language: str) -> None:
+def _fix_core_properties(
+    document: DocxDocument, *, title: str, language: str, dated: dt.datetime
+) -> None:
     props = document.core_properties
     props.title = title
     props.language = language
@@ -128,19 +246,23 @@ def _fix_core_properties(document: DocxDocument, *, title: str, language: str) -
     props.last_modified_by = "consulta"
     props.comments = ""
     props.revision = 1
-    props.created = _STAMP
-    props.modified = _STAMP
+    # python-docx writes the time as given with a "Z": it must already be UTC.
+    props.created = dated
+    props.modified = dated
 
 
-def _restamp_zip(data: bytes) -> bytes:
-    """Rewrite the package with fixed member times; content and order are unchanged."""
+def _restamp_zip(data: bytes, dated: dt.datetime) -> bytes:
+    """Rewrite the package with its members dated ``dated`` (UTC; DOS times have no zone)
+    instead of the wall clock at render; content and order are unchanged."""
+    when = max(dated, _EARLIEST_ZIP_TIME)
+    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
     ):
         for info in source.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = 0o644 << 16
             target.writestr(member, source.read(info))

@@ -34,6 +34,8 @@ def cli(ctx: click.Context, lang: str | None, actor: str | None) -> None:
     """consulta: written consultations of the Regional Conference on Migration."""
     if ctx.obj is None:
         ctx.obj = default_context()
+    # Which command runs decides whether a missing database may be created (service.context).
+    ctx.obj.for_command(ctx.invoked_subcommand, lang)
 
 
 for command in [

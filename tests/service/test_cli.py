@@ -148,6 +148,7 @@ def run_consulta(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]
 def test_errors_are_one_sentence_without_traceback(
     tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
+    assert run_consulta(tmp_path, "db", "upgrade").returncode == 0  # `send` needs a database
     result = run_consulta(tmp_path, *args)
     assert result.returncode != 0
     assert message in result.stderr

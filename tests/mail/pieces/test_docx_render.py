@@ -1,10 +1,12 @@
 """The .docx attachment: numbered paragraphs, language, tracked changes on, same bytes each time."""
 
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Sequence
 from typing import Literal
 
+import pytest
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
@@ -12,6 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mail.docx_render import BOOKMARK_PREFIX, render_docx
+
+# A version's distribution time: 9 December 2026, 10:30 in Mexico City.
+DISTRIBUTED = dt.datetime(2026, 12, 9, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=-6)))
 
 PARAGRAPHS = (
     "Los Estados miembros acuerdan cooperar en materia de migración.",
@@ -28,7 +33,11 @@ def make_docx(
     language: Literal["es", "en"] = "es",
 ) -> bytes:
     return render_docx(
-        title=title, paragraphs=paragraphs, heading_lines=heading_lines, language=language
+        title=title,
+        paragraphs=paragraphs,
+        heading_lines=heading_lines,
+        language=language,
+        dated=DISTRIBUTED,
     )
 
 
@@ -67,7 +76,7 @@ def test_each_numbered_paragraph_is_its_own_word_paragraph_with_a_bookmark() -> 
 
 
 def test_no_heading_lines_by_default() -> None:
-    data = render_docx(title="T", paragraphs=["uno"], language="en")
+    data = render_docx(title="T", paragraphs=["uno"], language="en", dated=DISTRIBUTED)
     assert [p.text for p in open_docx(data).paragraphs] == ["T", "1. uno"]
 
 
@@ -92,18 +101,25 @@ def test_same_input_same_bytes() -> None:
     assert make_docx() == make_docx()
 
 
-def test_zip_members_carry_a_fixed_time() -> None:
+def test_zip_members_carry_the_version_s_date_in_utc() -> None:
     with zipfile.ZipFile(io.BytesIO(make_docx())) as package:
-        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert {info.date_time for info in package.infolist()} == {(2026, 12, 9, 16, 30, 0)}
         assert package.testzip() is None
 
 
-def test_core_properties_are_fixed_and_carry_the_title() -> None:
+def test_core_properties_carry_the_title_and_the_version_s_date() -> None:
     props = open_docx(make_docx()).core_properties
     assert props.title == "Declaración sobre movilidad laboral"
-    assert props.created == props.modified
-    assert props.created is not None and props.created.year == 2000
+    assert props.created == props.modified == DISTRIBUTED
+    with zipfile.ZipFile(io.BytesIO(make_docx())) as package:
+        core = package.read("docProps/core.xml").decode()
+    assert core.count(">2026-12-09T16:30:00Z<") == 2  # created and modified, in UTC
     assert props.author == "consulta"
+
+
+def test_a_naive_date_is_refused() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        render_docx(title="T", paragraphs=["uno"], language="es", dated=dt.datetime(2026, 12, 9))
 
 
 def test_different_text_different_bytes() -> None:
@@ -139,6 +155,6 @@ XML_TEXT = st.text(
 @settings(max_examples=25, deadline=None)
 @given(paragraphs=st.lists(XML_TEXT, max_size=6), language=st.sampled_from(["es", "en"]))
 def test_any_text_round_trips(paragraphs: list[str], language: Literal["es", "en"]) -> None:
-    data = render_docx(title="T", paragraphs=paragraphs, language=language)
+    data = render_docx(title="T", paragraphs=paragraphs, language=language, dated=DISTRIBUTED)
     texts = [p.text for p in open_docx(data).paragraphs]
     assert texts[1:] == [f"{n}. {text}" for n, text in enumerate(paragraphs, start=1)]
