@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Protocol
 
+from mail.orphans import die_with_parent
 from mail.reading import Reading, read_reply
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,11 @@ class PooledReader:
             return self._pool
 
     async def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["mail.orphans"])  # it ends with this process
         pool = ProcessPoolExecutor(
             max_workers=self._bounds.workers,
-            mp_context=multiprocessing.get_context("forkserver"),
+            mp_context=context,
             initializer=limit_memory,
             initargs=(self._bounds.memory_mb,),
         )
@@ -134,5 +137,6 @@ def _ready() -> None:
 def limit_memory(megabytes: int) -> None:
     """In each worker: past this address space an allocation fails with MemoryError there,
     instead of the kernel's OOM killer choosing a process (perhaps the service's)."""
+    die_with_parent()  # and with the forkserver, should it end
     limit = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
