@@ -175,6 +175,7 @@ def test_invalid_roster_lists_every_problem(tmp_path: Path) -> None:
 def test_errors_and_confirmations_in_spanish(tmp_path: Path, op: Operator) -> None:
     """Under --lang es the typed errors are rendered from their fields, never the English
     message or a state's code; confirmations are Spanish sentences; --position takes Spanish."""
+    assert run_consulta(tmp_path, "db", "upgrade").returncode == 0  # send invents no database
     missing = run_consulta(tmp_path, "--lang", "es", "send", "CRM-2026-404")
     assert missing.returncode == 2
     assert missing.stderr == "error: No existe la consulta CRM-2026-404.\n"
