@@ -8,7 +8,6 @@ worker calls ``die_with_parent`` as it starts. Elsewhere (not Linux) it does not
 
 import ctypes
 import ctypes.util
-import os
 import signal
 import sys
 
@@ -19,10 +18,13 @@ def die_with_parent() -> None:
     if not sys.platform.startswith("linux"):
         return
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    # No "parent already gone?" check (getppid() == 1): in a container `serve` itself is often
+    # PID 1, and the forkserver would then take its living parent for a dead one.
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before the request took effect
-        os._exit(1)
 
 
-if __name__ != "__main__" and "multiprocessing.forkserver" in sys.modules:
-    die_with_parent()  # imported as the forkserver's preload: the forkserver ends with serve
+# Imported as the forkserver's preload (its command line is `-c "from multiprocessing.forkserver
+# import main; …"`): the forkserver ends with serve. `serve` itself imports this module before it
+# starts any forkserver, and its command line is not `-c`, so it is never asked to.
+if sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules:
+    die_with_parent()
