@@ -82,6 +82,17 @@ class HttpSettings(BaseModel):
     port: int = 8080
 
 
+class WebSettings(BaseModel):
+    """The console on the HTTP port. ``base_url`` is its public address (behind TLS, e.g.
+    ``https://consulta.example.org``): links in emails, Slack and the digest point there, and
+    sign-in links are built from it. Without it nothing links to the console."""
+
+    base_url: str | None = None
+    # Signs sign-in links and session cookies; at least 32 characters. Required when the
+    # console is served (the first signs, the others still verify: rotation).
+    secrets: list[SecretStr] = Field(default_factory=list)
+
+
 class LogSettings(BaseModel):
     """``CONSULTA_LOG__FORMAT=json``: one JSON object per line, for a log collector."""
 
@@ -105,6 +116,7 @@ class Settings(BaseSettings):
     schedule: "ScheduleSettings" = Field(default_factory=lambda: ScheduleSettings())
     http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()
+    web: WebSettings = WebSettings()
     slack: "SlackSettings | None" = None  # no Slack front without a bot token
 
 
