@@ -16,12 +16,13 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from lxml.etree import _Element
 
+from mail.reading.docx_changes import OWN_AUTHOR
 from mail.redline import ChangeKind, ParagraphChange
 
 LANGUAGE_TAGS: dict[str, str] = {"es": "es-ES", "en": "en-US"}
 
 # Who the revision's tracked changes are by, as Word's review pane shows it.
-REDLINE_AUTHOR = "CRM PPT"
+REDLINE_AUTHOR = OWN_AUTHOR  # the reader accepts our own tracked changes by this name
 # DOS time in the zip starts in 1980; zipfile stamps members with the wall clock otherwise.
 _EARLIEST_ZIP_TIME = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 # Bookmarks survive edits and tracked changes in Word, so a reader can find paragraph N even

@@ -20,6 +20,10 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MAX_XML_BYTES = 20_000_000
 _MAX_RATIO = 200
 _MAX_PARAGRAPHS = 2_000
+# The author of the tracked changes in the redline .docx we send with a revision. A focal point
+# who returns that file with changes of their own leaves ours in it: ours are already in the
+# version they answer, so they are read as accepted and only other authors' changes are marks.
+OWN_AUTHOR = "CRM PPT"
 
 
 class UnreadableDocument(Exception):
@@ -98,6 +102,8 @@ def _paragraph(element: etree._Element) -> DocParagraph:
         if tag not in {"t", "delText", "tab", "br", "cr"}:
             continue
         state = _state(node, element)
+        if state == "accepted-del":
+            continue
         if tag in {"tab", "br", "cr"}:
             pieces.append((state, " "))
         else:
@@ -110,13 +116,15 @@ def _paragraph(element: etree._Element) -> DocParagraph:
 
 
 def _state(node: etree._Element, paragraph: etree._Element) -> str:
+    """ "ins", "del" or "" (plain); "accepted-del" for text our own redline deleted."""
     parent = node.getparent()
     while parent is not None and parent is not paragraph:
         name = etree.QName(parent).localname
+        own = parent.get(f"{{{_W}}}author") == OWN_AUTHOR
         if name in {"del", "moveFrom"}:
-            return "del"
+            return "accepted-del" if own else "del"
         if name in {"ins", "moveTo"}:
-            return "ins"
+            return "" if own else "ins"
         parent = parent.getparent()
     return ""
 

@@ -111,3 +111,41 @@ def test_any_revision_accepts_to_the_new_text_and_rejects_to_the_old(
     data = redline(old, new)
     assert paragraphs(data, accept=True) == [f"{n}. {t}" for n, t in enumerate(new, 1)]
     assert paragraphs(data, accept=False) == [f"{n}. {t}" for n, t in enumerate(old, 1)]
+
+
+def _with_their_change(data: bytes, paragraph_text: str, inserted: str, author: str) -> bytes:
+    """The redline as a focal point returns it: one more tracked insertion, by them, appended
+    to the paragraph that contains ``paragraph_text``."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    root = etree.fromstring(source.read("word/document.xml"))
+    target = next(p for p in root.iter(f"{W}p") if paragraph_text in "".join(p.itertext()))
+    ins = etree.SubElement(target, f"{W}ins", {f"{W}id": "900", f"{W}author": author})
+    run = etree.SubElement(ins, f"{W}r")
+    etree.SubElement(run, f"{W}t").text = inserted
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                content = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            package.writestr(item, content)
+    return out.getvalue()
+
+
+def test_our_own_tracked_changes_read_as_accepted_and_theirs_as_marks() -> None:
+    """A focal point who answers on our redline leaves our changes in it: the reader takes the
+    version they answer (ours accepted) and marks only what they changed."""
+    from mail.reading.docx_changes import paragraphs as read_paragraphs
+    from mail.reading.normal import INS_CLOSE, INS_OPEN
+
+    returned = _with_their_change(
+        redline(OLD, NEW), "Intercambiarán", " y de forma segura", "Ministerio RREE"
+    )
+    texts = [p.text for p in read_paragraphs(returned)]
+    marked = [t for t in texts if INS_OPEN in t or "[-" in t]
+    assert marked == [
+        f"2. Intercambiarán información sobre rutas en un plazo de diez días.{INS_OPEN} y de "
+        f"forma segura{INS_CLOSE}"
+    ]
+    assert not any("Se suprime este párrafo" in t for t in texts)  # our deletion, accepted
+    assert any("Un párrafo nuevo" in t for t in texts)  # our insertion, plain text
