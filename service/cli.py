@@ -19,6 +19,7 @@ from service import (
     serve,
 )
 from service.cli_support import Phrases, templates
+from service.cli_usage import usage_lines
 from service.context import default_context
 from service.settings import Settings
 
@@ -57,6 +58,10 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(EXIT_FAILED)
+    except click.UsageError as exc:
+        for line in usage_lines(exc, _language()):
+            click.echo(line, err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
