@@ -18,6 +18,7 @@ from playwright.async_api import Browser, Page, expect
 from consultation.answers import ProposedChange
 from consultation.vocabulary import AmendmentAction, PositionValue
 from tests.factories import Made, answer, make_consultation
+from tests.held import hold
 from tests.mail.test_front import focal_point, reply_to_draft
 from tests.mail.transport.helpers import WAIT
 from tests.web.conftest import PPT, TROIKA_MX, Console
@@ -28,12 +29,13 @@ SCREENSHOT = ROOT / "docs" / "screenshots" / "board.png"
 
 async def under_way(console: Console) -> Made:
     """A consultation out to the members: Guatemala approves, Canada proposes an amendment,
-    Honduras asks for more time."""
+    Honduras asks for more time, El Salvador's reply is held for review."""
     made = await make_consultation(console.db, console.time, seed=False)
     await answer(console.db, console.time, made.id, "GT", PositionValue.APPROVE)
     change = ProposedChange(AmendmentAction.REPLACE, 2, "Los países intercambiarán información.")
     await answer(console.db, console.time, made.id, "CA", PositionValue.AMEND, changes=(change,))
     await answer(console.db, console.time, made.id, "HN", None, extension=True)
+    await hold(console.db, console.time, made.id, "SV", "question")
     return made
 
 
@@ -66,6 +68,9 @@ async def test_the_board_shows_positions_and_a_reply_arrives_without_a_reload(
     await expect(row(page, "HN")).to_contain_text("pide más tiempo")
     await expect(row(page, "NI")).to_contain_text("pendiente")
     await expect(page.get_by_text("Canadá: sustituir el párrafo 2")).to_be_visible()
+    held = row(page, "SV").get_by_role("link")
+    await expect(held).to_contain_text("hace una pregunta")
+    assert re.fullmatch(r"/review/\d+", await held.get_attribute("href") or "")
 
     await page.evaluate("window.stayed = true")  # gone if the page were loaded again
     await until_draft_delivered(console, "NI")
