@@ -68,6 +68,9 @@ async def test_the_board_shows_positions_and_a_reply_arrives_without_a_reload(
     await expect(row(page, "HN")).to_contain_text("pide más tiempo")
     await expect(row(page, "NI")).to_contain_text("pendiente")
     await expect(page.get_by_text("Canadá: sustituir el párrafo 2")).to_be_visible()
+    await expect(
+        page.get_by_text(re.compile("la respuesta de El Salvador está retenida"))
+    ).to_be_visible()
     held = row(page, "SV").get_by_role("link")
     await expect(held).to_contain_text("hace una pregunta")
     assert re.fullmatch(r"/review/\d+", await held.get_attribute("href") or "")
