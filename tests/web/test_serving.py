@@ -6,6 +6,7 @@ from pydantic import SecretStr
 from service.settings import Settings, SmtpSettings, WebSettings
 from service.wiring import check, web_config
 from tests.web.conftest import WEB_SECRET, Console
+from web.pages.sign_in import client_address
 
 BASE = {"smtp": SmtpSettings(host="smtp.example"), "mail": {"secrets": ["0123456789abcdef-x"]}}
 
@@ -38,3 +39,10 @@ def test_with_secrets_the_console_needs_its_address_and_long_secrets() -> None:
     config = web_config(Settings(**BASE, web=good))
     assert config is not None
     assert config.base_url == "https://consulta.example.org" and config.secure
+
+
+def test_behind_the_proxy_the_client_is_the_address_it_appended() -> None:
+    forged_then_real = "203.0.113.1, 198.51.100.7"
+    assert client_address("10.0.0.2", forged_then_real, behind_proxy=True) == "198.51.100.7"
+    assert client_address("10.0.0.2", forged_then_real, behind_proxy=False) == "10.0.0.2"
+    assert client_address("10.0.0.2", None, behind_proxy=True) == "10.0.0.2"
