@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import held
 from consultation.deadlines import render_deadline
+from consultation.redline import paragraph_changes, redline_html, redline_text
 from consultation.texts import Text
 from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
 from mail import failing, tokens
@@ -27,7 +28,6 @@ from mail.digest import digest_message
 from mail.docx_render import render_docx, render_redline_docx
 from mail.html_body import text_to_html
 from mail.notice_facts import acknowledged_reply, settled_amendments, troika_requests
-from mail.redline import paragraph_changes, redline_html, redline_text
 from store import queries
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
 

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from lxml.etree import _Element
 
-from mail.redline import ChangeKind, ParagraphChange
+from consultation.redline import ChangeKind, ParagraphChange
 
 LANGUAGE_TAGS: dict[str, str] = {"es": "es-ES", "en": "en-US"}
 

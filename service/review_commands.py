@@ -10,11 +10,10 @@ from typing import Any
 import click
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import held, review, zones
+from consultation import held, received, review, zones
 from consultation.answers import ProposedChange
 from consultation.errors import NotFound
 from consultation.vocabulary import AmendmentAction, Language, PositionValue
-from service import received
 from service.cli_support import (
     POSITION,
     app,
