@@ -12,7 +12,7 @@ from bot.commands import open_list
 from bot.context import BotContext
 from bot.people import person
 from bot.status_board import CONCLUDE, EXTEND, REMIND, SEND
-from consultation.vocabulary import Role
+from consultation.permissions import Deed
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
@@ -36,7 +36,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         async with ctx.db.session() as session:
             who = await person(session, user, fallback=ctx.board_language)
         book = ctx.phrases(who.language)
-        if not who.in_roster or not who.has(Role.PPT):
+        if not who.in_roster or not who.may(Deed.STEER):
             refusal = book.not_ppt(command="extend") if who.in_roster else book.not_in_roster()
             await _tell(client, body, Reply(refusal, False, who.language))
             return

@@ -14,7 +14,8 @@ from bot.people import Person, person
 from bot.texts import Phrasebook, escape
 from consultation.deadlines import render_deadline
 from consultation.lifecycle import OPEN_STATES
-from consultation.vocabulary import Language, Role
+from consultation.permissions import Deed
+from consultation.vocabulary import Language
 from store import queries
 
 # Each word and the language it gives away (for someone the roster does not know yet).
@@ -97,7 +98,7 @@ async def _answer(ctx: BotContext, command: Command, user: str, fallback: Langua
         return Reply(book.not_in_roster(), False, language)
     if command.name == "unknown":
         return Reply(book.unknown_command(word=escape(command.word)), False, language)
-    if not who.has(Role.PPT):
+    if not who.may(Deed.STEER):
         return Reply(book.not_ppt(command=command.name), False, language)
     try:
         cid, rest = await _target(ctx, command, book)
@@ -151,7 +152,7 @@ async def _status(
                 book,
                 who.language,
                 now,
-                with_buttons=who.has(Role.PPT),  # the steps are the PPT's: others only read
+                with_buttons=who.may(Deed.STEER),  # the steps are the PPT's: others only read
             )
             found["blocks"] = blocks
             return text

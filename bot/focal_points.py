@@ -18,6 +18,7 @@ from consultation.answers import Answer, ProposedChange
 from consultation.deadlines import render_deadline
 from consultation.errors import SupersededVersion
 from consultation.moves import load, text_of
+from consultation.permissions import Deed
 from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role, SilenceRule
 from store import queries
 from store.tables import ContactRow, CountryRow, OutboxRow
@@ -167,7 +168,7 @@ async def record(
 def _seat(value: dict[str, Any]) -> Work:
     async def seat(session: AsyncSession, who: Person, book: Phrasebook) -> str:
         country = str(value["k"])
-        if not who.has(Role.FOCAL_POINT, country):
+        if not who.may(Deed.ANSWER_FOR_COUNTRY, country):
             raise Refusal(book.not_focal_point(country=country))
         return ""
 

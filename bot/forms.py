@@ -17,9 +17,10 @@ from bot.texts import Phrasebook
 from consultation import drafting
 from consultation.lifecycle import OPEN_STATES
 from consultation.moves import current_version, load
+from consultation.permissions import Deed
 from consultation.texts import Text
 from consultation.uploads import SUFFIXES
-from consultation.vocabulary import Kind, Language, Role
+from consultation.vocabulary import Kind, Language
 from store import queries
 
 NEW, REVISE, EXTEND = "consultation_new", "consultation_revise", "consultation_extend"
@@ -39,7 +40,7 @@ async def open_form(
         book = ctx.phrases(who.language)
         if not who.in_roster:
             return Reply(book.not_in_roster(), False, who.language)
-        if not who.has(Role.PPT):
+        if not who.may(Deed.STEER):
             return Reply(book.not_ppt(command=name), False, who.language)
         meta: dict[str, Any] = {
             "channel": body.get("channel_id", ""),

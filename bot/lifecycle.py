@@ -11,15 +11,16 @@ from bot.texts import Phrasebook
 from consultation import closing, distribution, drafting, reminders
 from consultation.deadlines import render_deadline
 from consultation.moves import load
+from consultation.permissions import Deed
 from consultation.texts import Text
-from consultation.vocabulary import Language, Role
+from consultation.vocabulary import Language
 
 
 def ppt_only(command: str, work: Work) -> Work:
     """Lifecycle moves are the PPT's (the roster says who); anyone else gets the usage."""
 
     async def guarded(session: AsyncSession, who: Person, book: Phrasebook) -> str:
-        if not who.has(Role.PPT):
+        if not who.may(Deed.STEER):
             raise Refusal(book.not_ppt(command=command))
         return await work(session, who, book)
 

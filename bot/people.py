@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation.moves import Move
+from consultation.permissions import Deed, Grant, allowed, grants_of
 from consultation.vocabulary import Language, Role
 from store import queries
 from store.tables import ContactRoleRow, ContactRow
@@ -33,6 +34,14 @@ class Person:
 
     def has(self, role: Role, party: str | None = None) -> bool:
         return any(r.role == role.value and (party is None or r.party == party) for r in self.roles)
+
+    @property
+    def grants(self) -> list[Grant]:
+        return grants_of((r.role, r.party) for r in self.roles)
+
+    def may(self, deed: Deed, party: str | None = None) -> bool:
+        """The roster's roles against ``consultation.permissions``, as on every front."""
+        return allowed(self.grants, deed, party)
 
     @property
     def troika_countries(self) -> list[str]:

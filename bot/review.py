@@ -18,7 +18,8 @@ from bot.texts import Phrasebook, escape
 from consultation import held, review
 from consultation.answers import ProposedChange
 from consultation.errors import NotFound
-from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role
+from consultation.permissions import Deed
+from consultation.vocabulary import AmendmentAction, Language, PositionValue
 from store.tables import InboundMessageRow, OutboxRow
 
 CONFIRM, CORRECT, REJECT, CORRECT_VIEW = (
@@ -168,7 +169,7 @@ async def decide(
 
 
 async def _staff_only(session: AsyncSession, who: Person, book: Phrasebook) -> str:
-    if not (who.has(Role.PPT) or who.has(Role.ST)):
+    if not who.may(Deed.REVIEW):
         raise Refusal(book.not_staff())
     return ""
 

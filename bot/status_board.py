@@ -2,7 +2,6 @@
 
 import json
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import arrow
@@ -13,9 +12,9 @@ from bot.texts import Phrasebook, escape
 from consultation import held, tally
 from consultation.deadlines import render_deadline
 from consultation.drafting import troika_consensus
+from consultation.notes import Notes, notes_for
 from consultation.status import ConsultationStatus, MemberLine, consultation_status
-from consultation.vocabulary import Kind, Language, Role, Standing, State
-from store import queries
+from consultation.vocabulary import Kind, Language, Standing, State
 
 # Emoji read at a glance on a phone, before the words.
 MARKS = {
@@ -30,35 +29,6 @@ _EXCERPT = 120
 _REASONS = 400  # a held reply's reasons on a member's line; the review item has them whole
 _SECTION = 3000
 REMIND, EXTEND, CONCLUDE, SEND = "board_remind", "board_extend", "board_conclude", "board_send"
-
-
-@dataclass(frozen=True)
-class Notes:
-    """What the store knows about reaching each country, beyond its position."""
-
-    away: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
-    bouncing: dict[str, list[str]] = field(default_factory=dict)
-
-
-async def notes_for(session: AsyncSession, status: ConsultationStatus) -> Notes:
-    since = status.version.distributed_at or status.version.created_at
-    away: dict[str, list[tuple[str, str | None]]] = {}
-    for event in await queries.events(session, status.consultation.id):
-        country = event.payload.get("country")
-        if event.kind == "out_of_office" and country and event.at >= since:
-            until = event.payload.get("until")
-            away.setdefault(str(country), []).append(
-                (str(event.payload.get("contact") or event.actor), str(until) if until else None)
-            )
-    bouncing: dict[str, list[str]] = {}
-    for line in status.members:
-        for contact in await queries.contacts_with_role(
-            session, Role.FOCAL_POINT.value, party=line.code
-        ):
-            assert contact.id is not None
-            failing = [e.address for e in await queries.emails_of(session, contact.id) if e.failing]
-            bouncing.setdefault(line.code, []).extend(failing)
-    return Notes(away, {code: found for code, found in bouncing.items() if found})
 
 
 async def board(

@@ -16,7 +16,8 @@ from bot.status_board import SEND
 from bot.texts import Phrasebook, escape
 from consultation import drafting
 from consultation.moves import current_version, load, text_of
-from consultation.vocabulary import Language, Role, TroikaStatus
+from consultation.permissions import Deed
+from consultation.vocabulary import Language, TroikaStatus
 from store import queries
 from store.tables import CountryRow, OutboxRow
 
@@ -143,7 +144,7 @@ def _ask(meta: dict[str, Any]) -> OutboxRow:
 def _check_seat(value: dict[str, Any]) -> Work:
     async def seat(session: AsyncSession, who: Person, book: Phrasebook) -> str:
         country = str(value["k"])
-        if not who.has(Role.TROIKA, country):
+        if not who.may(Deed.ANSWER_FOR_TROIKA, country):
             raise Refusal(book.not_your_country(country=country))
         row = await load(session, str(value["c"]))
         if row.troika_round != int(value["r"]):  # an old round's buttons, replayed

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 Check = Callable[[], Awaitable[None]]
+MAX_BODY = 8 * 1024 * 1024
 
 
 class Readiness:
@@ -76,7 +77,8 @@ def application(
         report = await readiness.report()
         return web.json_response(report, status=200 if report["ready"] else 503)
 
-    app = web.Application()
+    # Uploads (a draft's .docx on the console) are bigger than aiohttp's 1 MiB default.
+    app = web.Application(client_max_size=MAX_BODY)
     if readiness is not None:
         app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz)])
     app.add_routes(routes)

@@ -34,9 +34,12 @@ from service.wiring import (
     mail_front,
     schedule_config,
     smtp_config,
+    web_config,
 )
 from store import queries
 from store.database import Database
+from web import app as web_app
+from web.console import Console
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +53,16 @@ async def serve_until_stopped(
     # The Slack sender's doorbell: an answer read from email queues a refresh of the status
     # message, which should not wait for the sender's next look at the outbox.
     slack_wake = asyncio.Event()
+    console: Console | None = None
+
+    def after_receive() -> None:  # a reply recorded: the Slack status and the console's board
+        slack_wake.set()
+        if console is not None:
+            console.bell.ring()
+
     try:
         front = mail_front(
-            settings, db, env=templates(), time=context.time, after_receive=slack_wake.set
+            settings, db, env=templates(), time=context.time, after_receive=after_receive
         )
         scheduler = Scheduler(db, context.time, schedule_config(settings))
         slack = (
@@ -67,7 +77,15 @@ async def serve_until_stopped(
             if settings.slack is not None
             else None
         )
-        http = application(readiness(settings, db, front), slack.routes() if slack else ())
+        config = web_config(settings)
+        if config is not None:
+            console = Console(db, context.time, templates(), config, wake_mail=front.wake)
+        http = application(
+            readiness(settings, db, front, console=console is not None),
+            slack.routes() if slack else (),
+        )
+        if console is not None:
+            web_app.install(http, console)
         async with contextlib.AsyncExitStack() as stack:
             try:  # before any work starts: a port taken is one sentence, not a traceback
                 await stack.enter_async_context(
@@ -85,6 +103,7 @@ async def serve_until_stopped(
                     "smtp": settings.smtp.host,
                     "slack": ("socket mode" if slack.socket_mode else "http") if slack else "off",
                     "http": f"{settings.http.host}:{settings.http.port}",
+                    "console": config.base_url if config else "off (no CONSULTA_WEB__SECRETS)",
                     "database": db.url.get_backend_name(),
                 },
             )
@@ -104,20 +123,27 @@ async def serve_until_stopped(
         await db.dispose()
 
 
-def readiness(settings: Settings, db: Database, front: MailFront) -> Readiness:
+def readiness(
+    settings: Settings, db: Database, front: MailFront, *, console: bool = False
+) -> Readiness:
     """What ``/readyz`` asks: the database, SMTP and, when replies are read, IMAP; and says
-    whether this instance is the one listening (several instances: one at a time)."""
+    whether this instance is the one listening (several instances: one at a time) and
+    whether it serves the web console."""
     checks: dict[str, Check] = {
         "database": db.ping,
         "smtp": partial(smtp_ready, smtp_config(settings)),
     }
     imap = imap_config(settings)
-    if imap is None:
-        return Readiness(checks)
-    checks["imap"] = partial(imap_ready, imap)
-    return Readiness(
-        checks, facts=lambda: {"imap_listener": "leading" if front.leading else "following"}
-    )
+    if imap is not None:
+        checks["imap"] = partial(imap_ready, imap)
+
+    def facts() -> dict[str, object]:
+        found: dict[str, object] = {"console": "on" if console else "off"}
+        if imap is not None:
+            found["imap_listener"] = "leading" if front.leading else "following"
+        return found
+
+    return Readiness(checks, facts=facts)
 
 
 async def _ppt_language(db: Database, fallback: Language) -> Language:

@@ -20,8 +20,10 @@ from mail.reader_pool import PoolBounds, PooledReader
 from mail.smtp import SmtpConfig
 from service.settings import Settings
 from store.database import Database
+from web.console import WebConfig
 
 MIN_SECRET_LENGTH = 16
+MIN_WEB_SECRET_LENGTH = 32
 
 
 class ConfigurationError(ConsultaError):
@@ -49,6 +51,7 @@ def check(settings: Settings) -> list[str]:
         problems.append(
             "Slack needs the PPT's channel for status messages: set CONSULTA_SLACK__STATUS_CHANNEL"
         )
+    problems += _web_problems(settings)
     imap = settings.imap
     if imap.host and not (imap.username and imap.password):
         problems.append(
@@ -56,6 +59,39 @@ def check(settings: Settings) -> list[str]:
             "CONSULTA_IMAP__PASSWORD"
         )
     return problems
+
+
+def _web_problems(settings: Settings) -> list[str]:
+    """The console runs when it has secrets; then it needs its public address, which every
+    sign-in link starts with (never the address a request claims: a forged Host header would
+    send a link's token elsewhere)."""
+    web = settings.web
+    if not web.secrets:
+        return []
+    problems = []
+    if not web.base_url:
+        problems.append(
+            "the web console needs its public address for sign-in links: set "
+            "CONSULTA_WEB__BASE_URL (e.g. https://consulta.example.org)"
+        )
+    elif not web.base_url.startswith(("https://", "http://")):
+        problems.append("CONSULTA_WEB__BASE_URL must start with https:// (or http:// locally)")
+    if any(len(s.get_secret_value()) < MIN_WEB_SECRET_LENGTH for s in web.secrets):
+        problems.append(
+            f"every CONSULTA_WEB__SECRETS entry needs {MIN_WEB_SECRET_LENGTH}+ characters"
+        )
+    return problems
+
+
+def web_config(settings: Settings) -> WebConfig | None:
+    """The console's settings, or None when it is off (no CONSULTA_WEB__SECRETS)."""
+    web = checked(settings).web
+    if not web.secrets or not web.base_url:
+        return None
+    return WebConfig(
+        base_url=web.base_url.rstrip("/"),
+        secrets=tuple(s.get_secret_value() for s in web.secrets),
+    )
 
 
 def checked(settings: Settings) -> Settings:

@@ -259,3 +259,32 @@ class SlackStatusMessageRow(SQLModel, table=True):
     # A sender is posting or updating it until then: others wait, so one posts and updates
     # land in order. None: free.
     claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class WebSignInRow(SQLModel, table=True):
+    """Every request for a sign-in link to the web console, known address or not: the rate
+    limits count them, and a link's nonce is spent once (``used_at``)."""
+
+    __tablename__ = "web_sign_in"
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(index=True)  # as typed, lower-cased
+    client: str = Field(index=True)  # the requesting IP address
+    requested_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    # Only when the address is a console user's: the link names this nonce.
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    nonce: str | None = Field(default=None, unique=True)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in browser. The cookie carries a signed random id; only its SHA-256 is kept,
+    so the table alone opens no session. Sign-out ends it here, whatever the cookie says."""
+
+    __tablename__ = "web_session"
+    id_hash: str = Field(primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    csrf: str  # the synchroniser token every form of this session carries
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
