@@ -80,6 +80,7 @@ class HeldMessage:
     attachments: list[Attachment]
     header_only: bool
     size: int | None
+    body: received.Body  # sanitised HTML, or text for the page to escape
     consultation_row_id: str | None  # the consultation it answers, when it could be tied
 
 
@@ -115,6 +116,7 @@ async def held_message(session: AsyncSession, number: int, language: Language) -
         ],
         header_only=row.header_only,
         size=row.size,
+        body=received.body(message),
         consultation_row_id=row.consultation_id,
     )
 

@@ -208,7 +208,9 @@ _NUMBERS = {"number", "count", "settled", "paragraphs", "paragraph", "version", 
 _NUMBERS |= {"given", "current", "n", "left", "total", "answered", "members"}
 
 
-@pytest.mark.parametrize("book", ["cli/phrases.es.txt", "slack/phrases.es.txt"])
+@pytest.mark.parametrize(
+    "book", ["cli/phrases.es.txt", "slack/phrases.es.txt", "web/pages.es.html"]
+)
 def test_every_sentence_of_the_phrasebooks(book: str) -> None:
     module = environment().get_template(book).module
     rendered = 0
