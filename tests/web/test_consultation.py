@@ -19,6 +19,7 @@ from tests.consultation.test_uploads import docx_of
 from tests.factories import MEMBERS, TEXT_EN, TEXT_ES
 from tests.mail.test_front import focal_point, parsed
 from tests.mail.transport.helpers import WAIT
+from tests.service.test_no_codes import assert_no_codes
 from tests.web.conftest import PPT, Console
 
 ROOT = Path(__file__).parents[2]
@@ -70,7 +71,7 @@ async def test_a_whole_consultation_from_the_browser(console: Console, browser: 
     ppt = await signed_in(browser, console, PPT)
 
     # A draft from a Word document (Spanish) and a typed English text.
-    await ppt.goto(console.url("/new"))
+    await ppt.get_by_role("link", name="Abrir un borrador").click()
     await ppt.get_by_label("Título en español").fill(TITLE)
     await ppt.get_by_label("Título en inglés").fill("Extra-continental migration flows")
     await ppt.get_by_label(re.compile("^O el texto en español como archivo")).set_input_files(
@@ -176,6 +177,7 @@ async def test_a_whole_consultation_from_the_browser(console: Console, browser: 
     await expect(ppt.get_by_role("status")).to_contain_text("Concluida")
     concluded = await the_consultation(console)
     assert (concluded.state, concluded.outcome) == ("concluded", "consensus")
+    assert_no_codes(await ppt.locator("main").inner_text(), "the consultation page", people=True)
 
     # The record downloads in one click; the archive finds it and opens it.
     async with ppt.expect_download() as downloading:
