@@ -11,12 +11,19 @@ from playwright.async_api import Browser, Page, expect
 from sqlmodel import col, select
 
 from consultation import answers
-from consultation.answers import Answer
+from consultation.answers import Answer, ProposedChange
 from consultation.moves import Move
-from consultation.vocabulary import PositionValue
-from store.tables import ConsultationRow, EventRow, InboundMessageRow, PositionRow
+from consultation.vocabulary import AmendmentAction, PositionValue
+from store.tables import (
+    AmendmentRow,
+    ConsultationRow,
+    EventRow,
+    InboundMessageRow,
+    PositionRow,
+    VersionRow,
+)
 from tests.consultation.test_uploads import docx_of
-from tests.factories import MEMBERS, TEXT_EN, TEXT_ES
+from tests.factories import MEMBERS, TEXT_EN, TEXT_ES, make_consultation
 from tests.mail.test_front import focal_point, parsed
 from tests.mail.transport.helpers import WAIT
 from tests.service.test_no_codes import assert_no_codes
@@ -116,6 +123,11 @@ async def test_a_whole_consultation_from_the_browser(console: Console, browser: 
         "objeta", timeout=WAIT * 1000
     )
     assert await ppt.evaluate("window.sameLoad") is True
+    # Canada's amendment arrives by note verbale (recorded as the command line does).
+    async with console.db.transaction() as session:
+        change = ProposedChange(AmendmentAction.REPLACE, 2, TEN_DAYS)
+        canada = Answer("CA", 1, PositionValue.AMEND, (change,))
+        await answers.record_answer(session, cid, canada, Move("cli:st", console.time.now()))
     # Someone outside the roster answers for Honduras: held for a person.
     await reply(console, "HN", "Honduras aprueba el texto.", sender="alguien@gmail.example")
     await expect(ppt.locator('#board tr[data-country="HN"]')).to_contain_text(
@@ -157,10 +169,14 @@ async def test_a_whole_consultation_from_the_browser(console: Console, browser: 
     english = [TEXT_EN[0], TEN_DAYS_EN, *TEXT_EN[2:]]
     await ppt.get_by_label(re.compile("^Texto en inglés")).fill("\n\n".join(english))
     await ppt.get_by_label("Qué cambió, para los miembros").fill("Plazo de diez días.")
+    await ppt.get_by_label(re.compile("Canadá: sustituir el párrafo 2")).check()
     await ppt.get_by_role("button", name="Enviar la nueva versión").click()
     await expect(ppt.get_by_role("status")).to_contain_text("La nueva versión se envió")
     await expect(ppt.locator("#v2 .redline")).to_contain_text("diez")
     assert (await the_consultation(console)).current_version == 2
+    async with console.db.session() as session:
+        (taken,) = (await session.exec(select(AmendmentRow))).all()
+    assert taken.status == "incorporated"
 
     # Every member agrees with version 2 (by note verbale, recorded as the CLI does); the PPT
     # concludes early, from the page.
@@ -202,4 +218,37 @@ async def test_a_whole_consultation_from_the_browser(console: Console, browser: 
         "GT": "approve",
         "NI": "object",
         "HN": "approve",
+        "CA": "amend",
     }
+
+
+async def test_extend_remind_and_withdraw_from_the_page(console: Console, browser: Browser) -> None:
+    made = await make_consultation(console.db, console.time, seed=False)
+    ppt = await signed_in(browser, console, PPT)
+    await ppt.goto(console.url(f"/c/{made.id}"))
+    async with console.db.session() as session:
+        before = (await session.exec(select(VersionRow))).one().deadline_at
+    await ppt.get_by_label("Días hábiles que se añaden").fill("3")
+    await ppt.get_by_role("button", name="Prorrogar el plazo").click()
+    await expect(ppt.get_by_role("status")).to_contain_text("Se prorrogó el plazo")
+    async with console.db.session() as session:
+        version = (await session.exec(select(VersionRow))).one()
+    assert before is not None and version.deadline_at is not None
+    assert version.deadline_at > before and version.days == 8
+    await ppt.get_by_role("button", name="Recordar a los miembros pendientes").click()
+    await expect(ppt.get_by_role("status")).to_contain_text("recordatorio")
+    async with asyncio.timeout(WAIT):  # each pending member's focal points get the reminder
+        while not any(
+            "Recordatorio" in str(parsed(m.data)["Subject"])
+            for m in console.smtpd.delivered_to(focal_point("GT"))
+        ):
+            await asyncio.sleep(0.05)
+    await ppt.get_by_text("Retirar la consulta").click()
+    await ppt.get_by_label("Motivo (para el expediente y los miembros)").fill(
+        "Se presentará en la reunión."
+    )
+    await ppt.get_by_role("button", name="Retirarla").click()
+    await expect(ppt.get_by_role("status")).to_contain_text("Retirada")
+    row = await the_consultation(console)
+    assert row.state == "withdrawn"
+    assert await ppt.get_by_role("button", name="Prorrogar el plazo").count() == 0
