@@ -79,7 +79,14 @@ async def serve_until_stopped(
         )
         config = web_config(settings)
         if config is not None:
-            console = Console(db, context.time, templates(), config, wake_mail=front.wake)
+            console = Console(
+                db,
+                context.time,
+                templates(),
+                config,
+                wake_mail=front.wake,
+                wake_slack=slack_wake.set,
+            )
         http = application(
             readiness(settings, db, front, console=console is not None),
             slack.routes() if slack else (),

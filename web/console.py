@@ -48,12 +48,20 @@ class Console:
     time: TimeSource
     env: Environment
     config: WebConfig
-    # Rings the email sender: a sign-in link is queued in the outbox, and should not wait for
-    # the sender's next look at it.
+    # Ring the senders: what a move queued in the outbox (a sign-in link, the notices of a
+    # step) should not wait for the senders' next look at it.
     wake_mail: Callable[[], None] = lambda: None
+    wake_slack: Callable[[], None] = lambda: None
     bell: Bell = field(default_factory=Bell)  # rung when a move or a reply may change a page
     # Set when the service stops: live streams end so the port closes at once.
     closing: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def moved(self) -> None:
+        """After a move committed from the console: its notices leave now, and every live
+        page looks again."""
+        self.wake_mail()
+        self.wake_slack()
+        self.bell.ring()
 
 
 CONSOLE = web.AppKey("console", Console)

@@ -8,12 +8,17 @@ the store changed (moves made by another instance, the command line or Slack). T
 replaces the section's HTML with each message (``static/live.js``); without JavaScript the
 page is complete and a reload shows the news.
 
-A page opts in with ``data-live="/live/…"`` on the element to refresh, and a route that
-returns ``stream(request, render)``.
+A page opts in with ``data-live="{{ live }}"`` on the element to refresh, where ``live`` is
+``address("/live/…", fragment)`` for the fragment it rendered, and a route at that path that
+returns ``stream(request, render)``. The address carries the fragment's digest, so a stream
+sends nothing until the section really differs from what the page shows (replacing it for
+nothing would move a keyboard user's focus).
 """
 
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import func
@@ -42,6 +47,15 @@ async def fingerprint(session: AsyncSession) -> tuple[object, ...]:
     return tuple((await session.exec(query)).one())
 
 
+def digest(fragment: str) -> str:
+    return hashlib.sha256(fragment.encode()).hexdigest()[:20]
+
+
+def address(path: str, fragment: str) -> str:
+    """Where a page's live section listens, knowing what the page already shows."""
+    return f"{path}?{urlencode({'v': digest(fragment)})}"
+
+
 async def stream(request: web.Request, render: Callable[[], Awaitable[str]]) -> web.StreamResponse:
     """Send ``render()``'s HTML each time it may have changed, until the browser or the
     service goes."""
@@ -50,7 +64,7 @@ async def stream(request: web.Request, render: Callable[[], Awaitable[str]]) -> 
     prepare_headers(response, secure=console.config.secure)
     await response.prepare(request)
     seen: tuple[object, ...] | None = None
-    last_sent, last_write = "", time.monotonic()
+    shown, last_write = request.query.get("v", ""), time.monotonic()
     while not console.closing.is_set():
         armed = console.bell.armed()
         async with console.db.session() as session:
@@ -59,8 +73,8 @@ async def stream(request: web.Request, render: Callable[[], Awaitable[str]]) -> 
             if now_seen != seen:
                 seen = now_seen
                 fragment = await render()
-                if fragment != last_sent:
-                    last_sent = fragment
+                if digest(fragment) != shown:
+                    shown = digest(fragment)
                     await response.write(_event(fragment))
                     last_write = time.monotonic()
             if time.monotonic() - last_write > KEEPALIVE:

@@ -4,7 +4,8 @@ event and notice kinds written as ``kind="…"`` in consultation/ and mail/. The
 the demo's service sends in Spanish (both parts), its digest, record and boards in Spanish; the
 CLI's `history`, `status`, `export` and `review` on the demo's database; every sentence of the
 CLI's and Slack's phrasebooks, with every state, action, position and outcome; the CLI's errors;
-the Spanish snapshots."""
+the Spanish snapshots; the web console's phrasebook (its pages and the sign-in email are
+checked in tests/web/test_words.py)."""
 
 import asyncio
 import re
@@ -209,7 +210,8 @@ _NUMBERS |= {"given", "current", "n", "left", "total", "answered", "members"}
 
 
 @pytest.mark.parametrize(
-    "book", ["cli/phrases.es.txt", "slack/phrases.es.txt", "web/pages.es.html"]
+    "book",
+    ["cli/phrases.es.txt", "slack/phrases.es.txt", "web/phrases.es.html", "web/pages.es.html"],
 )
 def test_every_sentence_of_the_phrasebooks(book: str) -> None:
     module = environment().get_template(book).module

@@ -17,9 +17,11 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 from pydantic import SecretStr
+from yarl import URL
 
 from consultation.timesource import ManualTime
 from service.context import AppContext
@@ -184,3 +186,57 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         yield await context.new_page()
     finally:
         await context.close()
+
+
+class Visitor:
+    """A browser without a browser: an HTTP client keeping cookies (for IP hosts too), that
+    reads each page's CSRF token as a form would carry it."""
+
+    def __init__(self, console: Console, http: aiohttp.ClientSession) -> None:
+        self.console, self.http = console, http
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with self.http.get(self.console.url(path), allow_redirects=False) as answer:
+            return answer.status, await answer.text()
+
+    async def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
+        url = self.console.url(path)
+        async with self.http.post(url, data=data, allow_redirects=False) as answer:
+            return answer.status, await answer.text()
+
+    async def token(self, path: str = "/sign-in") -> str:
+        _, text = await self.get(path)
+        found = re.search(r'name="csrf" value="([^"]+)"', text)
+        assert found, text
+        return found.group(1)
+
+    async def ask_link(self, address: str) -> tuple[int, str]:
+        return await self.post("/sign-in", {"csrf": await self.token(), "email": address})
+
+    async def sign_in(self, address: str = PPT) -> None:
+        sent = len(self.console.links_sent_to(address))
+        status, _ = await self.ask_link(address)
+        assert status == 200
+        path = _path(await self.console.link_for(address, sent + 1))
+        status, _ = await self.post(path, {"csrf": await self.token(path)})
+        assert status == 303
+
+    def replace_cookie(self, value: str) -> None:
+        self.http.cookie_jar.update_cookies(
+            {"consulta": value}, response_url=URL(self.console.base)
+        )
+        assert self.cookie() == value
+
+    def cookie(self) -> str:
+        [value] = [c.value for c in self.http.cookie_jar if c.key == "consulta"]
+        return value
+
+
+def _path(link: str) -> str:
+    return "/" + link.split("/", 3)[3]
+
+
+@pytest.fixture
+async def visitor(console: Console) -> AsyncIterator[Visitor]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        yield Visitor(console, http)

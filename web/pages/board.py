@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import held
@@ -21,8 +22,8 @@ from consultation.status import ConsultationStatus, MemberLine, consultation_sta
 from consultation.vocabulary import Kind, Language, Standing, State
 from consultation.zones import moment, short_moment, zone_name
 from store import queries
+from web import live
 from web.console import console_of
-from web.live import stream
 from web.render import html, page
 from web.viewer import Viewer, require
 
@@ -45,7 +46,15 @@ def routes() -> list[web.RouteDef]:
 
 async def board(request: web.Request) -> web.StreamResponse:
     viewer = require(request)
-    return page(request, "web/board.html", **await board_context(request, viewer))
+    context = await board_context(request, viewer)
+    fragment = html(request, "web/board_items.html", **context)
+    return page(
+        request,
+        "web/board.html",
+        zone=context["zone"],
+        fragment=Markup(fragment),  # rendered (and escaped) by its own template
+        live=live.address("/live/board", fragment),
+    )
 
 
 async def live_board(request: web.Request) -> web.StreamResponse:
@@ -54,7 +63,7 @@ async def live_board(request: web.Request) -> web.StreamResponse:
     async def render() -> str:
         return html(request, "web/board_items.html", **await board_context(request, viewer))
 
-    return await stream(request, render)
+    return await live.stream(request, render)
 
 
 async def board_context(request: web.Request, viewer: Viewer) -> dict[str, Any]:
