@@ -71,7 +71,7 @@ async def open_draft(request: web.Request) -> web.StreamResponse:
     except ProcedureError as exc:
         said = sentence(console.env, viewer.language, exc)
         return page(request, "web/new.html", status=422, refusal=said, form=typed)
-    _rang(request)
+    console_of(request).moved()  # its notices leave now; live pages look again
     raise web.HTTPSeeOther(f"{LINKS.consultation(row.id)}?done=opened")
 
 
@@ -188,7 +188,7 @@ async def _run(
     except ProcedureError as exc:
         said = sentence(console.env, viewer.language, exc)
         return await show(request, viewer, cid, refusal=said, status=409, form=_typed(form))
-    _rang(request)
+    console_of(request).moved()  # its notices leave now; live pages look again
     raise web.HTTPSeeOther(f"{LINKS.consultation(cid)}?done={done}")
 
 
@@ -196,10 +196,3 @@ def _typed(form: MultiDictProxy[Any]) -> dict[str, str]:
     """What the viewer typed, to show it again with a refusal (files cannot be kept)."""
     keys = ("title_es", "title_en", "text_es", "text_en", "note", "days", "reason", "comment")
     return {k: str(form.get(k)) for k in keys if isinstance(form.get(k), str)}
-
-
-def _rang(request: web.Request) -> None:
-    """Something changed: the outbox sends now, live pages look again."""
-    console = console_of(request)
-    console.wake_mail()
-    console.bell.ring()

@@ -8,22 +8,25 @@ settled, the Troika, the event log in sentences. Export is a download of the sam
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 
 from consultation import review_view
 from consultation.exporting import Format, export_record
 from consultation.lifecycle import Action
+from consultation.links import ConsoleLinks
 from consultation.notes import notes_for
 from consultation.page import ConsultationPage, consultation_page, troika_pending
 from consultation.permissions import Deed
 from consultation.record import gather
 from consultation.vocabulary import Language
 from consultation.zones import moment
+from web import live
 from web.console import console_of
-from web.live import stream
 from web.pages.board import _item as consultation_item  # the board's reading of one
 from web.render import html, language_of, page
 from web.viewer import Viewer, require
 
+LINKS = ConsoleLinks("")
 EXPORT_TYPES = {"html": "text/html", "md": "text/markdown"}
 
 
@@ -31,7 +34,7 @@ def routes() -> list[web.RouteDef]:
     return [
         web.get("/c/{id}", consultation),
         web.get("/c/{id}/export.{fmt}", export),
-        web.get("/live/c/{id}", live),
+        web.get("/live/c/{id}", live_part),
     ]
 
 
@@ -52,6 +55,7 @@ async def show(
     """The page, with a refusal's sentence above it when a step was refused (and what the
     viewer had written, so nothing they typed is lost)."""
     context = await page_context(request, viewer, consultation_id)
+    fragment = html(request, "web/board_items.html", **context)
     done = request.query.get("done", "")
     return page(
         request,
@@ -60,6 +64,8 @@ async def show(
         refusal=refusal,
         done=done if done in DONE else "",
         form=form or {},
+        fragment=Markup(fragment),  # rendered (and escaped) by its own template
+        live=live.address(LINKS.consultation(context["c"].id).replace("/c/", "/live/c/"), fragment),
         **context,
     )
 
@@ -98,7 +104,7 @@ def steps(found: ConsultationPage, viewer: Viewer) -> list[str]:
     return [a.value for a in found.actions]
 
 
-async def live(request: web.Request) -> web.StreamResponse:
+async def live_part(request: web.Request) -> web.StreamResponse:
     """The page's board part, sent again whenever the store may have changed it."""
     viewer = require(request)
 
@@ -106,7 +112,7 @@ async def live(request: web.Request) -> web.StreamResponse:
         found = await page_context(request, viewer, request.match_info["id"])
         return html(request, "web/board_items.html", **found)
 
-    return await stream(request, render)
+    return await live.stream(request, render)
 
 
 # Sentences said after a step succeeded (``?done=…`` after the redirect).

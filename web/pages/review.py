@@ -105,8 +105,7 @@ async def decide(request: web.Request) -> web.StreamResponse:
     except ProcedureError as exc:
         said = sentence(console.env, viewer.language, exc)
         return await _show(request, viewer, number, refusal=said, status=409)
-    console.wake_mail()
-    console.bell.ring()
+    console.moved()
     raise web.HTTPSeeOther(f"/review/{number}?done={decision.value}")
 
 
