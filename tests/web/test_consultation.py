@@ -137,10 +137,12 @@ async def test_a_whole_consultation_from_the_browser(console: Console, browser: 
     # The held reply, settled from the review queue by a correction.
     await ppt.get_by_role("link", name="Respuestas por revisar").click()
     await expect(ppt.locator("ol.queue li")).to_have_count(1)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await ppt.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
+    if console.db.is_sqlite:  # the README's picture, from one run
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await ppt.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=False)
     await ppt.locator("ol.queue li a").first.click()
     await expect(ppt.locator("#reason")).to_contain_text("directorio de puntos focales")
+    assert_no_codes(await ppt.locator("main").inner_text(), "a held reply's page", people=True)
     await ppt.get_by_text("Corregir la lectura").click()
     await ppt.get_by_label("aprueba", exact=True).check()
     await ppt.get_by_role("button", name="Registrar esta respuesta").click()

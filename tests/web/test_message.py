@@ -3,6 +3,8 @@ the pages readable at a phone's width."""
 
 from email.message import EmailMessage
 
+import pytest
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, expect
 from sqlmodel import select
 
@@ -64,12 +66,41 @@ async def test_an_html_reply_is_shown_harmless_and_its_files_only_download(
     assert (await ppt.request.get(console.url(f"/message/{row.id}/attachment/9"))).status == 404
 
 
-async def test_the_pages_fit_a_phone(console: Console, browser: Browser) -> None:
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_the_pages_fit_a_desk_and_a_phone_and_pass_axe(
+    console: Console, browser: Browser, width: int
+) -> None:
     made = await make_consultation(console.db, console.time, seed=False)
+    async with console.db.transaction() as session:
+        held = InboundMessageRow(
+            dedupe_key="<held@gmail.example>",
+            raw=b"From: alguien@gmail.example\r\nSubject: RE\r\n\r\nGuatemala aprueba.\r\n",
+            received_at=console.time.now(),
+            status="review",
+            reason="unregistered_sender",
+            consultation_id=made.id,
+            version=1,
+            country="GT",
+            sender="alguien@gmail.example",
+        )
+        session.add(held)
     ppt = await signed_in(browser, console, PPT)
-    await ppt.set_viewport_size({"width": 390, "height": 844})
-    for path in (f"/c/{made.id}", "/review", "/archive", "/new"):
+    await ppt.set_viewport_size({"width": width, "height": 900})
+    axe = Axe()
+    for path in (
+        f"/c/{made.id}",
+        "/review",
+        f"/review/{held.id}",
+        f"/message/{held.id}",
+        "/archive?q=flujos",
+        "/new",
+    ):
         await ppt.goto(console.url(path))
         await expect(ppt.get_by_role("heading", level=1)).to_be_visible()
-        wide = await ppt.evaluate("document.documentElement.scrollWidth")
-        assert wide <= 390, f"{path} scrolls sideways ({wide} px)"
+        overflow = await ppt.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+        if width == 1280:
+            report = await axe.run(ppt)
+            assert report.violations_count == 0, f"{path}: {report.generate_report()}"
