@@ -14,12 +14,12 @@ from bot.acting import Refusal, Reply, act
 from bot.context import BotContext
 from bot.people import Person, person
 from bot.texts import Phrasebook
-from bot.uploads import SUFFIXES
 from consultation import drafting
 from consultation.lifecycle import OPEN_STATES
 from consultation.moves import current_version, load
 from consultation.permissions import Deed
 from consultation.texts import Text
+from consultation.uploads import SUFFIXES
 from consultation.vocabulary import Kind, Language
 from store import queries
 

@@ -7,9 +7,9 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.texts import Phrasebook
-from bot.uploads import MAX_BYTES, Unreadable, UnreadableUpload, paragraphs_from_upload
 from consultation.errors import InvalidInput
 from consultation.texts import Text, paragraphs_from_text
+from consultation.uploads import MAX_BYTES, Unreadable, UnreadableUpload, paragraphs_from_upload
 from consultation.vocabulary import Language
 
 # Slack waits 3 seconds for the answer to a view_submission, and a field error can only be

@@ -1,4 +1,4 @@
-"""A consultation's full record for the ST's archive, gathered as plain data (``service`` renders).
+"""A consultation's full record for the ST's archive, gathered as plain data (rendered elsewhere).
 
 Every version with its period and extensions, every answer each member gave on it with the
 message it came from, the amendments and what became of them, the Troika rounds, the event log.
@@ -7,6 +7,7 @@ message it came from, the amendments and what became of them, the Troika rounds,
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation.moves import load
@@ -77,28 +78,33 @@ async def gather(session: AsyncSession, consultation_id: str) -> Record:
     events = await queries.events(session, row.id)
     positions = await queries.positions(session, row.id)
     amendments = await queries.amendments(session, row.id)
+    referred = {e.inbound_id for e in events} | {p.inbound_id for p in positions}
+    found = await _messages(session, {i for i in referred if i is not None})
     versions = [
-        await _version(session, v, events, positions, amendments)
+        _version(v, events, positions, amendments, found)
         for v in await queries.versions(session, row.id)
     ]
     troika: list[TroikaReviewRow] = []
     for round_ in range(1, row.troika_round + 1):
         troika += await queries.troika_reviews(session, row.id, round_)
-    referred = {e.inbound_id for e in events} | {p.inbound_id for p in positions}
-    messages = [
-        found
-        for number in sorted(i for i in referred if i is not None)
-        if (found := await session.get(InboundMessageRow, number)) is not None
-    ]
+    messages = [found[number] for number in sorted(found)]
     return Record(row, members, versions, troika, events, messages)
 
 
-async def _version(
-    session: AsyncSession,
+async def _messages(session: AsyncSession, numbers: set[int]) -> dict[int, InboundMessageRow]:
+    """The received messages the record refers to, in one query (not one per answer)."""
+    if not numbers:
+        return {}
+    query = select(InboundMessageRow).where(col(InboundMessageRow.id).in_(sorted(numbers)))
+    return {m.id: m for m in (await session.exec(query)).all() if m.id is not None}
+
+
+def _version(
     version: VersionRow,
     events: list[EventRow],
     positions: list[PositionRow],
     amendments: list[AmendmentRow],
+    messages: dict[int, InboundMessageRow],
 ) -> VersionEntry:
     mine = [e for e in events if e.payload.get("version") == version.number]
     sent = next((e for e in mine if e.kind in ("distributed", "revised")), None)
@@ -107,11 +113,7 @@ async def _version(
     for position in positions:
         if position.version != version.number:
             continue
-        source = (
-            await session.get(InboundMessageRow, position.inbound_id)
-            if position.inbound_id
-            else None
-        )
+        source = messages.get(position.inbound_id) if position.inbound_id else None
         own = [a for a in amendments if a.position_id == position.id]
         answers.setdefault(position.country, []).append(AnswerEntry(position, source, own))
     return VersionEntry(

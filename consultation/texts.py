@@ -39,7 +39,10 @@ class Text:
         if self.es and self.en and len(self.es) != len(self.en):
             raise InvalidInput(
                 f"the Spanish text has {len(self.es)} paragraphs and the English "
-                f"{len(self.en)}: paragraph numbers must match across languages"
+                f"{len(self.en)}: paragraph numbers must match across languages",
+                phrase="paragraph_counts",
+                es=len(self.es),
+                en=len(self.en),
             )
 
     def in_language(self, language: Language) -> list[str]:

@@ -20,6 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import held
 from consultation.deadlines import render_deadline
+from consultation.links import ConsoleLinks
+from consultation.redline import paragraph_changes, redline_html, redline_text
 from consultation.texts import Text
 from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
 from mail import failing, tokens
@@ -27,7 +29,6 @@ from mail.digest import digest_message
 from mail.docx_render import render_docx, render_redline_docx
 from mail.html_body import text_to_html
 from mail.notice_facts import acknowledged_reply, settled_amendments, troika_requests
-from mail.redline import paragraph_changes, redline_html, redline_text
 from store import queries
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
 
@@ -63,6 +64,7 @@ class Identity:
     reply_local: str  # local part of the plus-addressed Reply-To
     domain: str  # of Message-IDs and of the Reply-To
     secrets: tuple[bytes, ...]  # the first signs reply tokens; all verify (key rotation)
+    console: ConsoleLinks | None = None  # the web console's pages, when it has an address
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,10 @@ async def compose(
     assert version is not None
     country = None if row.kind in FOR_STAFF else await _country_of(session, contact, row)
     context = await _context(session, row, consultation, version, contact, country, language)
+    inbound = row.payload.get("inbound_id")
+    context["review_url"] = (
+        identity.console.review(int(inbound)) if identity.console and inbound else ""
+    )
     message = _message(env, row, context, language)
     message["From"] = formataddr((identity.name, identity.address))
     message["To"] = ", ".join(recipients)

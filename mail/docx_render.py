@@ -16,8 +16,8 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from lxml.etree import _Element
 
+from consultation.redline import ChangeKind, ParagraphChange
 from mail.reading.docx_changes import OWN_AUTHOR
-from mail.redline import ChangeKind, ParagraphChange
 
 LANGUAGE_TAGS: dict[str, str] = {"es": "es-ES", "en": "en-US"}
 

@@ -27,6 +27,8 @@ from sqlmodel import select
 
 from consultation import record
 from consultation.errors import ConsultaError
+from consultation.exporting import export_record
+from consultation.presenting import history_text, status_text
 from consultation.scheduler import Scheduler
 from consultation.status import consultation_status
 from consultation.timesource import ManualTime, SystemTime
@@ -35,8 +37,6 @@ from mail.digest import render_digest
 from service.cli_support import language, run, templates
 from service.demo_story import PPT_ZONE, WAIT, DemoFailed, Story
 from service.devmail import DevMailServer
-from service.exporting import export_record
-from service.presenting import history_text, status_text
 from service.settings import (
     DbSettings,
     ImapSettings,

@@ -11,6 +11,7 @@ from consultation.answers import Answer
 from consultation.deadlines import render_deadline
 from consultation.lifecycle import OPEN_STATES
 from consultation.moves import load
+from consultation.presenting import history_text, status_text
 from consultation.status import consultation_status
 from consultation.vocabulary import Kind, Language, PositionValue, SilenceRule
 from service.cli_support import (
@@ -25,7 +26,6 @@ from service.cli_support import (
     say,
     templates,
 )
-from service.presenting import history_text, status_text
 from service.review_commands import changes_from
 from service.schedule_commands import describe, tick_once
 from store import queries

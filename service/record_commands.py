@@ -7,8 +7,8 @@ import click
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import record
+from consultation.exporting import Format, export_record
 from service.cli_support import app, in_transaction, language, run, say, templates
-from service.exporting import Format, export_record
 
 
 @click.command("export")

@@ -5,16 +5,13 @@ actor (``--actor``); the text a person reads comes from ``templates/cli/review_*
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 import click
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import held, review, zones
+from consultation import review, review_view, zones
 from consultation.answers import ProposedChange
-from consultation.errors import NotFound
-from consultation.vocabulary import AmendmentAction, Language, PositionValue
-from service import received
+from consultation.vocabulary import AmendmentAction, PositionValue
 from service.cli_support import (
     POSITION,
     app,
@@ -25,8 +22,7 @@ from service.cli_support import (
     say,
     templates,
 )
-from store import queries
-from store.tables import EventRow, InboundMessageRow
+from store.tables import InboundMessageRow
 
 
 @click.group("review")
@@ -42,16 +38,18 @@ def list_held(ctx: click.Context, everything: bool) -> None:
     lang = language(ctx)
 
     async def work(session: AsyncSession) -> str:
-        rows = await review.held_replies(session, everything=everything)
-        if not rows:
+        items = await review_view.held_items(session, lang, everything=everything)
+        if not items:
             return say(ctx)("no_held", everything=everything) + "\n"
-        zone = await _ppt_zone(session)
-        names = await _country_names(session, lang)
-        items = [await _item(session, r, zone, names, lang) for r in rows]
+        zone = await review_view.ppt_zone(session)
         return (
             templates()
             .get_template(f"cli/review_list.{lang.value}.txt")
-            .render(items=items, zone=zones.zone_name(zone, lang), count=len(items))
+            .render(
+                items=[review_view.as_dict(i) for i in items],
+                zone=zones.zone_name(zone, lang),
+                count=len(items),
+            )
         )
 
     click.echo(run(in_transaction(app(ctx), work)), nl=False)
@@ -65,18 +63,14 @@ def show(ctx: click.Context, number: int) -> None:
     lang = language(ctx)
 
     async def work(session: AsyncSession) -> str:
-        row = await _message(session, number)
-        zone = await _ppt_zone(session)
-        names = await _country_names(session, lang)
-        item = await _item(session, row, zone, names, lang)
-        message = received.parse(row.raw)
-        item |= {
-            "headers": received.headers(message),
-            "own_text": received.own_words(row, message),
-            "reading": row.reading,
-            "attachments": received.attachments(message),
-            "header_only": row.header_only,
-            "size": row.size,
+        shown = await review_view.held_message(session, number, lang)
+        item = review_view.as_dict(shown.item) | {
+            "headers": shown.headers,
+            "own_text": shown.own_text,
+            "reading": shown.reading,
+            "attachments": shown.attachments,
+            "header_only": shown.header_only,
+            "size": shown.size,
         }
         return templates().get_template(f"cli/review_show.{lang.value}.txt").render(**item)
 
@@ -153,7 +147,7 @@ def _decide(
     words, lang, acting = say(ctx), language(ctx), move(ctx)
 
     async def work(session: AsyncSession) -> str:
-        row = await _message(session, number)
+        row = await review_view.message_row(session, number)
         correction = None
         if fix is not None:
             correction = review.corrected_answer(
@@ -165,7 +159,7 @@ def _decide(
         )
         if position is None:
             return words("rejected", number=number)
-        names = await _country_names(session, lang)
+        names = await review_view.country_names(session, lang)
         return words(
             "confirmed" if decision is review.Decision.CONFIRM else "corrected",
             number=number,
@@ -179,13 +173,6 @@ def _decide(
     return run(in_transaction(app(ctx), work))
 
 
-async def _message(session: AsyncSession, number: int) -> InboundMessageRow:
-    row = await session.get(InboundMessageRow, number)
-    if row is None:
-        raise NotFound(f"there is no inbound message {number}", phrase="no_message", number=number)
-    return row
-
-
 async def _earlier_held(session: AsyncSession, row: InboundMessageRow) -> int:
     if not (row.consultation_id and row.country and row.version is not None):
         return 0
@@ -193,57 +180,6 @@ async def _earlier_held(session: AsyncSession, row: InboundMessageRow) -> int:
         session, row.consultation_id, row.country, row.version, before=row.id
     )
     return len(found)
-
-
-async def _item(
-    session: AsyncSession,
-    row: InboundMessageRow,
-    zone: str,
-    names: dict[str, str],
-    lang: Language,
-) -> dict[str, Any]:
-    assert row.id is not None
-    decided = await review.decision_of(session, row.id)
-    return {
-        "number": row.id,
-        "received": zones.moment(row.received_at, zone, lang),
-        "sender": row.sender or "",
-        "country": names.get(row.country or "", row.country or ""),
-        "consultation": row.consultation_id or "",
-        "version": row.version,
-        "reason": held.describe(review.held_reason(row, decided), lang),
-        "decision": _decision(decided, zone, lang),
-        "open": row.status == "review",
-        "held": row.status == "review" or decided is not None,
-        "status": row.status,
-    }
-
-
-def _decision(event: EventRow | None, zone: str, lang: Language) -> dict[str, Any] | None:
-    if event is None:
-        return None
-    kind = "settled" if event.kind == review.SETTLED else str(event.payload.get("decision"))
-    return {
-        "decision": kind,
-        "who": event.actor,
-        "when": zones.moment(event.at, zone, lang),
-        "reason": event.payload.get("reason") or "",
-    }
-
-
-async def _ppt_zone(session: AsyncSession) -> str:
-    """Times are shown in the zone of the presidency in office (the people who decide)."""
-    presidency = await queries.presidency(session)
-    if presidency is not None:
-        for country in await queries.countries(session):
-            if country.code == presidency.current:
-                return country.timezone
-    return "UTC"
-
-
-async def _country_names(session: AsyncSession, lang: Language) -> dict[str, str]:
-    spanish = lang is Language.ES
-    return {c.code: c.name_es if spanish else c.name_en for c in await queries.countries(session)}
 
 
 def _number(text: str) -> int:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from jinja2 import Environment
 
 from consultation.errors import ConsultaError
+from consultation.links import ConsoleLinks
 from consultation.scheduler import ScheduleConfig
 from consultation.timesource import TimeSource
 from mail.authentication import AuthenticationConfig
@@ -109,6 +110,7 @@ def identity(settings: Settings) -> Identity:
         reply_local=mail.reply_local,
         domain=mail.domain,
         secrets=tuple(s.get_secret_value().encode() for s in mail.secrets),
+        console=ConsoleLinks.of(settings.web.base_url),
     )
 
 

@@ -15,7 +15,7 @@ from consultation.vocabulary import Language, State
 from store.database import Database
 from store.tables import ConsultationRow
 from tests.bot.conftest import PPT, Front, files_of, text_of
-from tests.bot.test_uploads import docx_of
+from tests.consultation.test_uploads import docx_of
 from tests.factories import make_consultation
 from tests.servers.ports import free_port
 

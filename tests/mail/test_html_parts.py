@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from consultation import answers, closing, distribution, drafting, journal
 from consultation.answers import Answer, ProposedChange
+from consultation.links import ConsoleLinks
 from consultation.texts import Text
 from consultation.timesource import ManualTime
 from consultation.vocabulary import AmendmentAction, PositionValue, Role, State
@@ -28,7 +29,7 @@ from store import queries
 from store.database import Database
 from store.tables import InboundMessageRow, OutboxRow
 from tests.factories import MEMBERS, TEXT_EN, TEXT_ES, answer, make_consultation, move
-from tests.mail.test_compose import body
+from tests.mail.test_compose import IDENTITY, body
 from tests.mail.test_snapshots import SNAPSHOTS, check_snapshot, composed
 
 REPLACE_2 = ProposedChange(
@@ -203,6 +204,11 @@ async def test_the_ppt_s_review_notice(db: Database, time: ManualTime) -> None:
     page = html_of(notice)
     assert page.xpath("//code[starts-with(., 'consulta record')]")
     assert "mixed_signals" not in body(notice, "html")
+    assert "/review" not in body(notice, "plain")  # no console address, no link
+    console = replace(IDENTITY, console=ConsoleLinks("https://consulta.example.org"))
+    (linked,) = await composed(db, time, "reply_flagged", identity=console)
+    assert "consola web: https://consulta.example.org/review/7\n" in body(linked, "plain")
+    assert "https://consulta.example.org/review/7" in body(linked, "html")
 
 
 async def test_the_troika_s_request_lists_each_country_s_changes(

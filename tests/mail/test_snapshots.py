@@ -19,7 +19,7 @@ from consultation.answers import ProposedChange
 from consultation.scheduler import Scheduler
 from consultation.timesource import ManualTime
 from consultation.vocabulary import AmendmentAction, Kind, Language, PositionValue, State
-from mail.compose import compose
+from mail.compose import Identity, compose
 from mail.digest import render_digest
 from store.database import Database
 from store.tables import ConsultationRow, ContactEmailRow, InboundMessageRow, OutboxRow
@@ -195,13 +195,15 @@ async def _held_and_delivery(session: AsyncSession, flows: str, early: str, now:
         )
 
 
-async def composed(db: Database, time: ManualTime, kind: str) -> list[EmailMessage]:
+async def composed(
+    db: Database, time: ManualTime, kind: str, *, identity: Identity = IDENTITY
+) -> list[EmailMessage]:
     """The emails of ``kind``; a contact whose only address fails gets none."""
     env, found = environment(), []
     async with db.session() as session:
         query = select(OutboxRow).where(OutboxRow.kind == kind).order_by(col(OutboxRow.id))
         for row in (await session.exec(query)).all():
-            result = await compose(session, row, env=env, identity=IDENTITY, now=time.now())
+            result = await compose(session, row, env=env, identity=identity, now=time.now())
             if result is not None:
                 parsed = message_from_bytes(result.message.as_bytes(), policy=policy.default)
                 assert isinstance(parsed, EmailMessage)

@@ -3,10 +3,10 @@ change, and a projected outcome that says it depends on them."""
 
 import re
 
+from consultation.presenting import status_text
 from consultation.status import consultation_status
 from consultation.timesource import ManualTime
 from consultation.vocabulary import Language
-from service.presenting import status_text
 from store.database import Database
 from templates import environment
 from tests.held import canada_changes_its_mind

@@ -210,7 +210,8 @@ _NUMBERS |= {"given", "current", "n", "left", "total", "answered", "members"}
 
 
 @pytest.mark.parametrize(
-    "book", ["cli/phrases.es.txt", "slack/phrases.es.txt", "web/phrases.es.html"]
+    "book",
+    ["cli/phrases.es.txt", "slack/phrases.es.txt", "web/phrases.es.html", "web/pages.es.html"],
 )
 def test_every_sentence_of_the_phrasebooks(book: str) -> None:
     module = environment().get_template(book).module

@@ -7,10 +7,10 @@ from markdown_it import MarkdownIt
 
 from consultation import answers, closing, distribution, record
 from consultation.answers import Answer, ProposedChange
+from consultation.exporting import export_record
 from consultation.texts import Text
 from consultation.timesource import ManualTime
 from consultation.vocabulary import AmendmentAction, Language, PositionValue
-from service.exporting import export_record
 from store.database import Database
 from store.tables import InboundMessageRow
 from templates import environment

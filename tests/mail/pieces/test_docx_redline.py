@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from consultation.redline import paragraph_changes
 from mail.docx_render import REDLINE_AUTHOR, render_redline_docx
-from mail.redline import paragraph_changes
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DISTRIBUTED = dt.datetime(2026, 12, 16, 15, 5, tzinfo=dt.UTC)

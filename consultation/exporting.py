@@ -6,14 +6,14 @@ from typing import Any, Literal
 import arrow
 from jinja2 import Environment
 
+from consultation import received
 from consultation.deadlines import render_deadline
+from consultation.presenting import event_lines
 from consultation.record import AnswerEntry, Record, VersionEntry
+from consultation.redline import paragraph_changes, redline_html, redline_text
 from consultation.texts import Text
 from consultation.vocabulary import Language
 from consultation.zones import zone_name
-from mail.redline import paragraph_changes, redline_html, redline_text
-from service import received
-from service.presenting import event_lines
 from store.tables import AmendmentRow, InboundMessageRow
 from templates.markdown import markdown_fragment
 

@@ -1,4 +1,4 @@
-"""Paragraphs of a draft text given as a file in a Slack form: .txt, .md or .docx."""
+"""Paragraphs of a draft text given as a file (Slack's forms, the web console): .txt, .md, .docx."""
 
 import io
 import re

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mail.redline import (
+from consultation.redline import (
     DEL_STYLE,
     INS_STYLE,
     ChangeKind,

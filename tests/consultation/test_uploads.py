@@ -8,7 +8,7 @@ from docx import Document
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.uploads import MAX_BYTES, Unreadable, UnreadableUpload, paragraphs_from_upload
+from consultation.uploads import MAX_BYTES, Unreadable, UnreadableUpload, paragraphs_from_upload
 
 
 def docx_of(*paragraphs: str, title: str | None = None) -> bytes:
