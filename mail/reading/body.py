@@ -84,6 +84,12 @@ _DISCLAIMER_WORDS = re.compile(
 )
 
 
+# No person writes a line this long (RFC 5322 §2.1.1 caps lines at 998 characters; a paragraph
+# rendered from HTML is a few thousand): past it a line is cut, so that every rule after this
+# one reads at most this much of it and a pathological line costs what a normal one does.
+MAX_LINE = 20_000
+
+
 @dataclass(frozen=True)
 class Segment:
     """A run of the sender's own lines, and the quoted passage just above it (if any)."""
@@ -104,7 +110,7 @@ class OwnText:
 
 def extract_own(text: str, *, subject: str = "", our_addresses: tuple[str, ...] = ()) -> OwnText:
     """Cut quoted material, attributions, signatures and disclaimers from a message body."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [line[:MAX_LINE] for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     cut, forward = _find_cut(lines)
     head, tail = lines[:cut], lines[cut:]
     segments = _segments(head)
