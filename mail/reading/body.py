@@ -59,6 +59,7 @@ _DATED = re.compile(
     r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b[^\n]{0,300}?<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?\s*:?\s*$"
 )
 _ENDS_WITH_ADDRESS = re.compile(r"<[^<>\s]+@[^<>\s]+>\)?\s*:\s*$")
+_DIGIT = re.compile(r"\d")
 _ATTRIBUTION_LINES = 3  # Gmail wraps a long sender's name and address over up to three lines
 _FORWARD_SUBJECT = re.compile(r"^\s*(fw|fwd|rv|tr|wg|enc|reenv|i)\s?:", re.I)
 _REPLY_SUBJECT = re.compile(r"^\s*(re|res|aw|sv|vs|antw|r)\s?:", re.I)
@@ -74,7 +75,7 @@ _MOBILE = re.compile(
     re.I,
 )
 _MOBILE_WORDS = 8  # "Inviato dal mio smartphone Samsung Galaxy": a device's name, not a sentence
-_URL = re.compile(r"<[^>\s]*>|https?://\S+")
+_URL = re.compile(r"<[^<>\s]{0,300}>|https?://\S{0,300}")
 _BANNER = re.compile(
     r"^\s*(unclassified|sensitive but unclassified|sbu|official use only|confidential|"
     r"for official use only|no clasificado|uso oficial)\s*$",
@@ -156,6 +157,7 @@ def extract_own(text: str, *, subject: str = "", our_addresses: tuple[str, ...] 
 
 def _find_cut(lines: list[str]) -> tuple[int, bool]:
     """Index of the first line of a top-level quote (len(lines) if none); and whether a forward."""
+    other: dict[int, bool] = {}  # header-like lines, each matched once however often looked at
     for index, line in enumerate(lines):
         if line.lstrip().startswith(">"):
             continue
@@ -166,9 +168,11 @@ def _find_cut(lines: list[str]) -> tuple[int, bool]:
             return index, True
         if _SEPARATOR.match(folded) or _RETURNED_COPY.match(folded):
             return index, False
-        if _UNDERSCORES.match(line) and _header_block_at(lines, _next_nonblank(lines, index + 1)):
+        if _UNDERSCORES.match(line) and _header_block_at(
+            lines, _next_nonblank(lines, index + 1), other
+        ):
             return index, False
-        if _header_block_at(lines, index):
+        if _header_block_at(lines, index, other):
             return index, False
         span = _attribution_span(lines, index)
         if span and not _quoted_after(lines, index + span):
@@ -183,16 +187,18 @@ def _next_nonblank(lines: list[str], start: int) -> int:
     return index
 
 
-def _header_block_at(lines: list[str], index: int) -> bool:
+def _header_block_at(lines: list[str], index: int, other: dict[int, bool]) -> bool:
     """A From:-like line followed closely by two more header lines (Sent/To/Subject…)."""
     if index >= len(lines) or not _HEADER_FROM.match(fold(lines[index])):
         return False
     found, seen = 0, 0
-    for line in lines[index + 1 : index + 12]:
-        if not line.strip():
+    for at in range(index + 1, min(index + 12, len(lines))):
+        if not lines[at].strip():
             continue
         seen += 1
-        if _HEADER_OTHER.match(fold(line)):
+        if at not in other:
+            other[at] = bool(_HEADER_OTHER.match(fold(lines[at])))
+        if other[at]:
             found += 1
         if found >= 2:
             return True
@@ -219,7 +225,7 @@ def _attribution_lines(lines: list[str]) -> set[int]:
 def _attribution_span(lines: list[str], index: int) -> int:
     """How many lines the attribution starting at ``index`` spans (0: none starts there)."""
     first = fold(lines[index])
-    if not first or len(first) > 400:
+    if len(first) > 400 or not _DIGIT.search(first):  # every layout dates its first line
         return 0
     joined = first
     for span in range(1, _ATTRIBUTION_LINES + 1):
@@ -365,6 +371,8 @@ def _clean(text: str) -> str:
 def _is_mobile(line: str) -> bool:
     """A device's signature line alone ("Enviado desde mi iPhone"), not a sentence that begins
     the same way ("Sent from my desk, after reading…": a comma, a colon, or too many words)."""
+    if len(line) > 200:  # a signature line is short; a long one is never read twice
+        return False
     folded = fold(_URL.sub(" ", line))
     if not _MOBILE.match(folded):
         return False
