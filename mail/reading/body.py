@@ -15,15 +15,21 @@ from mail.reading.html_text import QUOTE_MARK
 from mail.reading.normal import fold
 
 # Outlook's header block in its interface languages: es/pt/fr/it "De"/"Da", de "Von", nl "Van",
-# da/no "Fra", sv "Från", pl "Od", ru "От".
-_FROM = r"(?:from|de|von|da|van|fran|fra|od|expediteur|remitente|envoye par|от)"
+# da/no "Fra", sv "Från", pl/cs "Od", ru "От", fi "Lähettäjä", tr "Kimden", ja, zh.
+_FROM = (
+    r"(?:from|de|von|da|van|fran|fra|od|expediteur|remitente|envoye par|от|lahettaja|kimden|"
+    r"差出人|发件人|寄件者)"
+)
 _OTHER = (
     r"(?:sent|date|to|cc|bcc|subject|enviado el|enviado|enviada em|enviada|fecha|para|asunto|"
     r"assunto|gesendet|datum|an|betreff|envoye|a|objet|inviato|oggetto|data|cc ?:|kopie|"
     r"importance|importancia|prioridad|priority|attachments|datos adjuntos|anexos|enviados|"
     # nl, da/no, sv, ru
     r"verzonden|aan|onderwerp|sendt|til|emne|skickat|till|amne|kopia|отправлено|дата|кому|"
-    r"тема|копия)"
+    r"тема|копия|"
+    # pl, cs, fi, tr, ja, zh
+    r"wyslano|do|temat|odeslano|komu|predmet|lahetetty|vastaanottaja|aihe|gonderildi|kime|"
+    r"konu|送信日時|宛先|件名|发送时间|收件人|主题|日期|抄送)"
 )
 _HEADER_FROM = re.compile(rf"^\s*\*?{_FROM}\s?:\*?\s+\S", re.I)
 _HEADER_OTHER = re.compile(rf"^\s*\*?{_OTHER}\s?:\*?(\s|$)", re.I)

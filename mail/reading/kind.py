@@ -295,9 +295,13 @@ def _is_calendar(parts: Parts, subject: str) -> bool:
 
 
 # A mailing list's or a gateway's loop alert quotes our thread (References) but nobody wrote it.
-_LOOP_SUBJECT = re.compile(r"\b(mail ?loop|loop (detected|alert)|looping|bucle)\b", re.I)
+_LOOP_SUBJECT = re.compile(
+    r"\b(mail ?loop|loop (detected|alert|warning)|looping|bucle|boucle|schleife)\b", re.I
+)
 _LIST_ROBOT = re.compile(
-    r"mailer-daemon|postmaster|-owner@|owner-|-bounces?@|-request@|listserv", re.I
+    r"mailer-daemon|postmaster|-owner@|owner-|-bounces?@|-request@|-admin@|listserv|listmaster|"
+    r"mailman|majordomo|sympa|ezmlm|lyris|googlegroups",
+    re.I,
 )
 
 
