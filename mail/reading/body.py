@@ -53,7 +53,13 @@ _FORWARD = re.compile(
 )
 _UNDERSCORES = re.compile(r"^\s*_{8,}\s*$")
 _ATTRIBUTION_END = re.compile(
-    r"(wrote|escribio|escreveu|a ecrit|schrieb|ha scritto|said|skrev|napisal)\s?:\s*$", re.I
+    r"(wrote|escribio|escreveu|a ecrit|schrieb|ha scritto|said|skrev|napisal|schreef|pisze|"
+    r"napsal|napsala|kirjoitti|yazd[iı]|irta|написал|написала)\s?:\s*$",
+    re.I,
+)
+# Lotus Notes: "Name/ORG wrote on 02/11/2026 10:15:00 AM:".
+_WROTE_ON = re.compile(
+    r"\b(wrote|escribio|a ecrit|schrieb|escreveu) (on|el|le|am|em)\b.{0,80}:\s*$"
 )
 _ATTRIBUTION_ALONE = re.compile(r"^\s*(citando a|quoting|zitat von|cita de)\b.*:\s*$", re.I)
 _ATTRIBUTION_START = re.compile(r"^\s*(on|el|em|le|am|il|op|den|dne|w dniu)\s", re.I)
@@ -66,6 +72,7 @@ _DATED = re.compile(
 )
 _ENDS_WITH_ADDRESS = re.compile(r"<[^<>\s]+@[^<>\s]+>\)?\s*:\s*$")
 _DIGIT = re.compile(r"\d")
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _ATTRIBUTION_LINES = 3  # Gmail wraps a long sender's name and address over up to three lines
 _FORWARD_SUBJECT = re.compile(r"^\s*(fw|fwd|rv|tr|wg|enc|reenv|i)\s?:", re.I)
 _REPLY_SUBJECT = re.compile(r"^\s*(re|res|aw|sv|vs|antw|r)\s?:", re.I)
@@ -181,7 +188,7 @@ def _find_cut(lines: list[str]) -> tuple[int, bool]:
         if _header_block_at(lines, index, other):
             return index, False
         span = _attribution_span(lines, index)
-        if span and not _quoted_after(lines, index + span):
+        if span and not _quoted_after(lines, index + span) and _surely(lines[index : index + span]):
             return index, False  # "On … wrote:" with the original below it, unprefixed
     return len(lines), False
 
@@ -243,10 +250,21 @@ def _attribution_span(lines: list[str], index: int) -> int:
                 return 0
         if not _WHEN.search(joined):
             continue
-        said = _ATTRIBUTION_END.search(joined) and _ATTRIBUTION_START.match(joined)
+        # "… wrote:" with a date in it is an attribution, whatever words it begins with
+        said = _ATTRIBUTION_END.search(joined) or _WROTE_ON.search(joined)
         if said or _DATED.match(joined) or _ENDS_WITH_ADDRESS.search(joined):
             return span
     return 0
+
+
+def _surely(attribution: list[str]) -> bool:
+    """An attribution sure enough to cut everything under it even with no ``>`` to say so: it
+    names an address, or is dated to the minute the way clients write it ("On … 10:15, X
+    wrote:"), or begins with a date. A person's "On 2 November the Council wrote:" followed by
+    their own words is not cut."""
+    joined = fold(" ".join(attribution))
+    timed = _ATTRIBUTION_START.match(joined) and _TIME.search(joined)
+    return "@" in joined or bool(timed or _WROTE_ON.search(joined) or _DATED.match(joined))
 
 
 def _quoted_after(lines: list[str], index: int) -> bool:

@@ -20,6 +20,7 @@ FAMILIES = {
     "original-message-separators",
     "gmail-wrapped-attribution",
     "date-only-attribution",
+    "attribution-other-languages",
     "forwarded-block",
     "apple-mail",
     "thunderbird",
