@@ -19,7 +19,12 @@ _BOUNCE_SUBJECT = re.compile(
     r"undeliverable|undelivered|delivery status notification|delivery (has )?failed|"
     r"failure notice|returned mail|mail delivery failed|delivery failure|non ?remis|"
     r"no se (puede|pudo) entregar|no entregad|unzustellbar|nondeliverable|"
-    r"message not delivered|mensaje no entregado|error de entrega|entrega fallida",
+    r"message not delivered|mensaje no entregado|error de entrega|entrega fallida|"
+    # delay warnings, and other languages' "undeliverable"
+    r"delayed mail|delivery (is |has been )?delayed|entrega retrasada|still undelivered|"
+    r"could not send message for past|onbestelbaar|olevererbar|ikke leveret|kan ikke leveres|"
+    r"non recapitabile|impossibile recapitare|nao (foi )?(possivel )?entreg|nie mozna dostarczyc|"
+    r"nedorucitelne|nelze dorucit|недоставлен|не доставлено|teslim edilemedi|toimittamaton",
     re.I,
 )
 _BOUNCE_BODY = re.compile(
