@@ -17,6 +17,8 @@ from typing import Literal
 
 import flufl.bounce
 
+from mail.reading.normal import fold
+
 Action = Literal["failed", "delayed", "delivered", "relayed", "expanded"]
 Source = Literal["rfc3464", "flufl", "phrasing", "none"]
 
@@ -36,9 +38,27 @@ _WARNING = re.compile(
 # Phrasings that give the address on the same line, which no flufl.bounce detector knows.
 _PHRASED = re.compile(
     r"(?:delivery failed \d+ attempts?|undeliverable address|was not delivered to|"
-    r"could not be delivered to)\s*:\s*<?([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)>?",
+    r"could not be delivered to)\s*:\s*<?([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)>?|"
+    r"(?:the following )?message to <?([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)>? "
+    r"(?:was|is|could not be) undeliverable",
     re.I,
 )
+# A line announcing the recipients listed on the lines after it (sendmail, GroupWise, Exchange,
+# Netscape, LLNL, "simple" formats), in the languages gateways write them in.
+_HEADING = re.compile(
+    r"following (destination |email |e-mail )?(addresses|address(\(es\))?|recipients?"
+    r"(\(s\))?)|these recipients|address(\(es\))? failed|destination addresses were unknown|"
+    r"siguientes destinatarios|seguintes destinatarios|destinataires suivants|"
+    r"folgenden empfanger|volgende ontvangers|destinatari seguenti|"
+    r"did not reach the following|could not be delivered to|cannot be reached"
+)
+# A listed recipient: the address first on its line, maybe after "SMTP", a quote or "<".
+_LISTED = re.compile(
+    r"^\s*(?:smtp\s*:?\s*|rfc822\s*;\s*|failed recipient\s*:\s*|recipient\s*:\s*)?['\"<]?"
+    r"([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)",
+    re.I,
+)
+_HEADING_LINES = 40  # a listing never runs longer; nor does the search for its first line
 _SEVERITY: dict[str, int] = {"failed": 3, "delayed": 2, "delivered": 1, "relayed": 1, "expanded": 1}
 
 
@@ -114,9 +134,44 @@ def _first_text(message: Message) -> str:
 
 
 def _phrased(message: Message) -> tuple[RecipientReport, ...]:
-    action = guessed_action(message, _first_text(message))
-    found = dict.fromkeys(m.group(1).lower() for m in _PHRASED.finditer(_first_text(message)))
+    text = _first_text(message)[:100_000]
+    action = guessed_action(message, text)
+    found = dict.fromkeys(
+        (m.group(1) or m.group(2)).lower().strip(".") for m in _PHRASED.finditer(text)
+    )
+    found.update(dict.fromkeys(_listed(text)))
     return tuple(RecipientReport(action, address) for address in found)
+
+
+def _listed(text: str) -> list[str]:
+    """Addresses on the lines after a heading ("… to the following recipients:"): the first
+    run of lines that each begin with one, up to a blank or another line."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    for index, line in enumerate(lines):
+        if len(line) > 300 or not _HEADING.search(fold(line)):
+            continue
+        found = _run_of_addresses(lines[index + 1 : index + 1 + _HEADING_LINES])
+        if found:
+            return found
+    return []
+
+
+def _run_of_addresses(lines: list[str]) -> list[str]:
+    found: list[str] = []
+    blank_seen = False
+    for line in lines:
+        match = _LISTED.match(line) if len(line) < 300 else None
+        if match:
+            found.append(match.group(1).lower().strip("."))
+        elif found:
+            if not line.strip() or not line.startswith((" ", "\t")):
+                break  # the listing ended (indented lines under an address are its diagnostic)
+        elif not line.strip():
+            blank_seen = True
+        elif blank_seen:
+            break  # prose after the heading, not a listing
+        # else: the heading wrapped onto this line ("…unknown (please check\nthe addresses):")
+    return found
 
 
 # -- RFC 3464 ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ taken from the original (accents, capitals and typographic quotes intact).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from mail.reading import references
@@ -24,6 +25,8 @@ from mail.reading.phrasing import (
 )
 from mail.reading.units import Unit, best_match, similarity
 
+# An amendment's text is a paragraph: never more than this, however long the message.
+_MAX_CONTENT = 20_000
 _LEAD_NUMBER = re.compile(r"^\s*(?:\d{1,3}\s*[.)\-]|\(\d{1,3}\))\s+")
 
 
@@ -102,33 +105,35 @@ def _unit_edits(
         edits += [Edit("delete_paragraph", t) for t in context]
         masked = masked[: here.start()] + " " * (here.end() - here.start()) + masked[here.end() :]
     for kind, pattern in COMPILED_PARAGRAPH:
-        for match in list(pattern.finditer(masked)):
+        spans: list[tuple[int, int]] = []
+        for match in pattern.finditer(masked):
             target = _target(kind, match, count)
             if target is None:
                 continue
-            rest = text[match.end() :]
-            content = _content(rest) if kind != "delete" else ""
+            content = (
+                _content(text[match.end() : match.end() + _MAX_CONTENT]) if kind != "delete" else ""
+            )
             if kind != "delete" and not content:
                 return edits, target, kind
             if kind == "replace" and not _plausible_replacement(content, target, paragraphs):
                 continue
             edits += _paragraph_edits(kind, target, content, count)
-            end = len(folded) if kind != "delete" else match.end()
-            masked = masked[: match.start()] + " " * (end - match.start()) + masked[end:]
-    refs = [r for r in references.find(masked, count, language) if not _inside_quotes(masked, r[0])]
+            spans.append((match.start(), len(folded) if kind != "delete" else match.end()))
+        masked = _masked(masked, spans)
+    quotes = [i for i, char in enumerate(masked) if char == '"']
+    refs = [r for r in references.find(masked, count, language) if not _inside(quotes, r[0])]
+    bounds = ([r[0] for r in refs], [r[1] for r in refs])
     for kind, pattern in COMPILED_PHRASE:
-        for match in list(pattern.finditer(masked)):
+        spans = []
+        for match in pattern.finditer(masked):
             old, new = _group(text, match, "old"), _group(text, match, "new")
             if kind == "replace_loose" and (not old or not new):
                 continue
-            targets = _nearest(refs, match.start(), match.end()) or context or [None]
+            targets = _nearest(refs, bounds, match.start(), match.end()) or context or [None]
             for number in targets:
                 edits.append(_phrase_edit(kind, number, old, new))
-            masked = (
-                masked[: match.start()]
-                + " " * (match.end() - match.start())
-                + masked[match.end() :]
-            )
+            spans.append(match.span())
+        masked = _masked(masked, spans)
     return edits, None, "replace"
 
 
@@ -200,21 +205,46 @@ def _group(text: str, match: re.Match[str], name: str) -> str | None:
     return None
 
 
-def _inside_quotes(folded: str, position: int) -> bool:
-    return folded[:position].count('"') % 2 == 1
+def _masked(folded: str, spans: list[tuple[int, int]]) -> str:
+    """``folded`` with the spans blanked out (same length), built once for all of them: masking
+    match by match would copy the whole text per match (quadratic on a long paragraph)."""
+    if not spans:
+        return folded
+    pieces: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        start = max(start, at)
+        if end <= start:
+            continue
+        pieces += [folded[at:start], " " * (end - start)]
+        at = end
+    pieces.append(folded[at:])
+    return "".join(pieces)
+
+
+def _inside(quotes: list[int], position: int) -> bool:
+    """Whether ``position`` lies inside a quoted passage: an odd number of quotes before it."""
+    return bisect_left(quotes, position) % 2 == 1
 
 
 def _nearest(
-    refs: list[tuple[int, int, list[int], bool]], start: int, end: int
+    refs: list[tuple[int, int, list[int], bool]],
+    bounds: tuple[list[int], list[int]],
+    start: int,
+    end: int,
 ) -> list[int | None] | None:
-    before = [r for r in refs if r[1] <= start]
+    """The paragraph reference closest before a match, else the first after it (or inside).
+    ``refs`` come from one scan, in text order and not overlapping: binary searches, not a scan
+    per match, so a paragraph with many instructions stays linear."""
+    starts, ends = bounds
+    before = bisect_right(ends, start)
     if before:
-        return list(before[-1][2])
-    after = [r for r in refs if r[0] >= end]
-    if after:
-        return list(after[0][2])
-    inside = [r for r in refs if start <= r[0] < end]
-    return list(inside[0][2]) if inside else None
+        return list(refs[before - 1][2])
+    after = bisect_left(starts, end)
+    if after < len(refs):
+        return list(refs[after][2])
+    inside = bisect_left(starts, start)
+    return list(refs[inside][2]) if inside < after else None
 
 
 def _phrase_edit(kind: str, target: int | None, old: str | None, new: str | None) -> Edit:

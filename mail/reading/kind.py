@@ -19,7 +19,12 @@ _BOUNCE_SUBJECT = re.compile(
     r"undeliverable|undelivered|delivery status notification|delivery (has )?failed|"
     r"failure notice|returned mail|mail delivery failed|delivery failure|non ?remis|"
     r"no se (puede|pudo) entregar|no entregad|unzustellbar|nondeliverable|"
-    r"message not delivered|mensaje no entregado|error de entrega|entrega fallida",
+    r"message not delivered|mensaje no entregado|error de entrega|entrega fallida|"
+    # delay warnings, and other languages' "undeliverable"
+    r"delayed mail|delivery (is |has been )?delayed|entrega retrasada|still undelivered|"
+    r"could not send message for past|onbestelbaar|olevererbar|ikke leveret|kan ikke leveres|"
+    r"non recapitabile|impossibile recapitare|nao (foi )?(possivel )?entreg|nie mozna dostarczyc|"
+    r"nedorucitelne|nelze dorucit|недоставлен|не доставлено|teslim edilemedi|toimittamaton",
     re.I,
 )
 _BOUNCE_BODY = re.compile(
@@ -112,7 +117,7 @@ def classify(
             reasons,
             until=return_date(own_text, message),
         )
-    if _is_calendar(parts, subject):
+    if _is_calendar(parts, subject) or _is_receipt_or_recall(parts, subject):
         return KindReading("other", 0.95)
     if _is_loop_alert(message, subject):
         return KindReading("other", 0.9)
@@ -294,10 +299,36 @@ def _is_calendar(parts: Parts, subject: str) -> bool:
     return bool(_CALENDAR_SUBJECT.match(subject))
 
 
+# Read receipts (RFC 8098 message/disposition-notification: "Read:", "Leído:") and Outlook's
+# recall requests quote our thread, but nobody wrote an answer in them.
+_RECALL_SUBJECT = re.compile(r"^\s*(recall|recuperar|retirada|rappel|ruckruf|richiamo)\s*:", re.I)
+_RECALL_BODY = re.compile(
+    r"would like to recall the message|desea (recuperar|retirar) el mensaje|"
+    r"souhaite rappeler le message|mochte die nachricht .{0,40}zuruckrufen|"
+    r"gostaria de (recolher|recuperar) a mensagem"
+)
+
+
+def _is_receipt_or_recall(parts: Parts, subject: str) -> bool:
+    message = parts.message
+    receipt = (
+        message.get_content_type() == "multipart/report"
+        and param(message, "report-type") == "disposition-notification"
+    )
+    if receipt or "message/disposition-notification" in parts.content_types:
+        return True
+    recall = _RECALL_SUBJECT.match(subject)
+    return bool(recall and _RECALL_BODY.search(fold(parts.plain or "")[:5000]))
+
+
 # A mailing list's or a gateway's loop alert quotes our thread (References) but nobody wrote it.
-_LOOP_SUBJECT = re.compile(r"\b(mail ?loop|loop (detected|alert)|looping|bucle)\b", re.I)
+_LOOP_SUBJECT = re.compile(
+    r"\b(mail ?loop|loop (detected|alert|warning)|looping|bucle|boucle|schleife)\b", re.I
+)
 _LIST_ROBOT = re.compile(
-    r"mailer-daemon|postmaster|-owner@|owner-|-bounces?@|-request@|listserv", re.I
+    r"mailer-daemon|postmaster|-owner@|owner-|-bounces?@|-request@|-admin@|listserv|listmaster|"
+    r"mailman|majordomo|sympa|ezmlm|lyris|googlegroups",
+    re.I,
 )
 
 

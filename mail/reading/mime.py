@@ -146,6 +146,10 @@ def _visit(part: Message, parts: Parts, *, embedded: bool, depth: int) -> None:
             if isinstance(child, Message):
                 _visit(child, parts, embedded=inside, depth=depth + 1)
         return
+    if content_type.startswith("multipart/"):
+        # Declared multipart but no boundary line found (a broken gateway): mail clients show
+        # the body as text, and so do we, rather than read nothing.
+        content_type = "text/plain"
     filename = _filename(part)
     disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
     is_attachment = disposition == "attachment" or bool(filename)

@@ -290,6 +290,7 @@ _CONDITIONAL = re.compile(
 _QUOTED = re.compile(r"\"[^\"]{0,400}\"|'[^']{3,400}'(?!\w)")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _NEGATED = re.compile(r"\b(no|not|never|nunca|tampoco|ni)\s+(\w+\s+){0,2}$")
+_NEGATION_REACH = 120  # "no" and two words before the approval: far more than any real words
 
 _EXTENSION = re.compile(
     r"\b(prorroga|prorrogar|ampliacion del plazo|ampliar el plazo|amplie el plazo|extender el "
@@ -348,15 +349,23 @@ def signals(sentence: str) -> list[tuple[str, float, str]]:
         return []
     found: list[tuple[str, float, str]] = []
     for pattern, signal, weight in _COMPILED:
+        # the first conditional word, found once per pass (not once per match: linear time)
+        condition = _CONDITIONAL.search(folded) if signal == APPROVE else None
         for match in pattern.finditer(folded):
             signal_here = signal
-            if signal == APPROVE and _NEGATED.search(folded[: match.start()]):
+            if signal == APPROVE and _NEGATED.search(folded, _back(match), match.start()):
                 signal_here = OBJECT
-            if signal_here == APPROVE and _CONDITIONAL.search(folded[: match.start()]):
+            if signal_here == APPROVE and condition and condition.end() <= match.start():
                 signal_here = AMEND
             found.append((signal_here, weight, match.group(0)))
         folded = pattern.sub(lambda m: " " * len(m.group(0)), folded)
     return found
+
+
+def _back(match: re.Match[str]) -> int:
+    """Where a negation of ``match`` may start: a few words back. Searching the whole sentence
+    before every match would be quadratic on a long one."""
+    return max(0, match.start() - _NEGATION_REACH)
 
 
 def extension_requested(text: str) -> bool:

@@ -79,7 +79,7 @@ def _read(raw: bytes, paragraphs: list[str]) -> Reading:
         for name in ("To", "Delivered-To")
         for address in re.findall(r"[\w.+-]+@[\w.-]+", mime.header(message, name))
     )
-    own = body.extract_own(_body_text(parts), subject=subject, our_addresses=ours)
+    own = body.extract_own(body_text(parts), subject=subject, our_addresses=ours)
     fallback = _fallback_language(message, paragraphs)
     lang = language.detect(accepted(own.text), subject, fallback=fallback)
     found = read_amendments(own, paragraphs, lang, parts.attachments)
@@ -100,7 +100,7 @@ def _read(raw: bytes, paragraphs: list[str]) -> Reading:
     return _reply(verdict, own, lang, stance, found)
 
 
-def _body_text(parts: mime.Parts) -> str:
+def body_text(parts: mime.Parts) -> str:
     """Prefer text/plain, unless the HTML carries redlines or tables that plain text loses."""
     html = html_to_text(parts.html) if parts.html else None
     if html is not None:
