@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -75,13 +76,15 @@ def preview_png(image: Image.Image) -> bytes:
 def open_image(data: bytes) -> list[Image.Image]:
     """The frames of an image attachment (a multi-page TIFF is a whole scanned note)."""
     try:
-        image = Image.open(io.BytesIO(data))
-        frames = []
-        for index in range(min(getattr(image, "n_frames", 1), 4)):
-            image.seek(index)
-            frames.append(ImageOps.exif_transpose(image).convert("L"))
+        with warnings.catch_warnings():  # past MAX_IMAGE_PIXELS Pillow only warns: refuse it
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            frames = []
+            for index in range(min(getattr(image, "n_frames", 1), 4)):
+                image.seek(index)
+                frames.append(ImageOps.exif_transpose(image).convert("L"))
         return frames
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise OcrProblem("attachment_too_large") from None
     except (OSError, ValueError, SyntaxError, EOFError):
         raise OcrProblem("attachment_damaged") from None
