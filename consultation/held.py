@@ -196,7 +196,7 @@ _SENTENCES: dict[str, tuple[str, str]] = {
         "caracteres y el texto del correo no la confirma; compare el texto leído con la imagen "
         "de la página",
         "the position was read from a scanned document by optical character recognition and "
-        "the email's own words do not confirm it; compare the text read with the page image",
+        "the email's own words do not say the same; compare the text read with the page image",
     ),
     "ocr_no_text": (
         "no se pudo leer texto en el documento escaneado",

@@ -10,9 +10,11 @@ from typing import Any
 import click
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import held, review, zones
+from consultation import held, page_images, review, zones
 from consultation.answers import ProposedChange
 from consultation.errors import NotFound
+from consultation.note_facts import describe_note
+from consultation.page_images import PageImage
 from consultation.vocabulary import AmendmentAction, Language, PositionValue
 from service import received
 from service.cli_support import (
@@ -77,8 +79,39 @@ def show(ctx: click.Context, number: int) -> None:
             "attachments": received.attachments(message),
             "header_only": row.header_only,
             "size": row.size,
+            "note": describe_note((row.reading or {}).get("note_verbale"), lang),
+            "page": await page_images.page_image(session, number) is not None,
         }
         return templates().get_template(f"cli/review_show.{lang.value}.txt").render(**item)
+
+    click.echo(run(in_transaction(app(ctx), work)), nl=False)
+
+
+@review_group.command("page")
+@click.argument("number", type=int)
+@click.option("--out", "-o", type=click.Path(dir_okay=False), required=True, help="PNG file")
+@click.pass_context
+def page(ctx: click.Context, number: int, out: str) -> None:
+    """Save the first page of the scanned note a message carried, as PNG."""
+    lang = language(ctx)
+
+    async def work(session: AsyncSession) -> PageImage:
+        await _message(session, number)
+        image = await page_images.page_image(session, number)
+        if image is None:
+            raise NotFound(
+                f"message {number} carries no scanned document", phrase="no_page", number=number
+            )
+        return image
+
+    image = run(in_transaction(app(ctx), work))
+    with open(out, "wb") as file:
+        file.write(image.png)
+    click.echo(
+        f"{out}: primera página de {image.filename}"
+        if lang is Language.ES
+        else f"{out}: first page of {image.filename}"
+    )
 
     click.echo(run(in_transaction(app(ctx), work)), nl=False)
 
