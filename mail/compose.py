@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import held, page_images
 from consultation.deadlines import render_deadline
+from consultation.note_facts import describe_note
 from consultation.texts import Text
 from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
 from mail import failing, tokens
@@ -306,6 +307,8 @@ async def _context(
     if row.kind == "troika_changes" and "changes" not in payload:
         asked = await troika_requests(session, consultation.id, int(context["round"]))
         context["changes"] = [(names.get(c, c), comment) for c, comment in asked]
+    # The note verbale an answer came in, named in the receipt and the held-reply notice.
+    context["note_verbale"] = describe_note(payload.get("note_verbale"), language)
     return context
 
 

@@ -156,4 +156,15 @@ async def test_typed_note_recorded_and_scanned_note_held_with_its_page(
     cid = str(png["Content-ID"]).strip("<>")
     assert f'src="cid:{cid}"' in str(html.get_content())
     assert png.get_content() == image.png
-    assert "reconocimiento óptico" in str(notice.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    plain = str(notice.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert "reconocimiento óptico" in plain
+    assert "Leída de la nota adjunta: Nota verbal DGPE/SV/0288/2026 del 9 de noviembre" in plain
+    # Guatemala's receipt names the note its answer came in.
+    receipt = message_from_bytes(smtpd.delivered_to(GT)[-1].data, policy=policy.default)
+    assert isinstance(receipt, EmailMessage)
+    assert str(receipt["Subject"]).startswith("Respuesta registrada de Guatemala")
+    said = str(receipt.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert (
+        "Recibida en: Nota verbal DGPE/0417/2026 del 9 de noviembre de 2026 "
+        "(nota-DGPE-0417-2026.pdf, leída de un PDF con texto)." in said
+    )
