@@ -26,6 +26,7 @@ TOOL_SECONDS = 20.0
 _MAX_XML_BYTES = 20_000_000
 _MAX_RATIO = 200
 _MAX_PARAGRAPHS = 2_000
+_OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # every Word 6-2003 file is an OLE2 compound file
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
@@ -42,6 +43,8 @@ def is_odt(filename: str, content_type: str) -> bool:
 
 def doc_paragraphs(data: bytes) -> list[DocParagraph]:
     """A Word 97-2003 file's paragraphs (antiword prints one per line with ``-w 0``)."""
+    if not data.startswith(_OLE2):  # catdoc would print any bytes back as "text"
+        raise UnreadableDocument("not an OLE2 compound file")
     with tempfile.TemporaryDirectory(prefix="consulta-doc-") as folder:
         path = Path(folder) / "note.doc"
         path.write_bytes(data)

@@ -74,6 +74,13 @@ def test_an_encrypted_pdf_is_held_and_one_protected_only_against_editing_is_read
     assert _reasons(_pdf(writer)) == []
 
 
+def test_a_doc_or_odt_that_is_not_one_is_unreadable() -> None:
+    garbage = bytes(range(256)) * 20
+    assert _reasons(garbage, "nota.doc", "application/msword") == ["attachment_unreadable"]
+    odt = "application/vnd.oasis.opendocument.text"
+    assert _reasons(b"PK\x03\x04 garbage", "nota.odt", odt) == ["attachment_unreadable"]
+
+
 def test_an_image_bomb_is_refused_before_it_is_decoded() -> None:
     out = io.BytesIO()
     Image.new("1", (9000, 9000)).save(out, format="PNG")  # 81 Mpx, a few kB
