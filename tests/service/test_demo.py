@@ -116,6 +116,8 @@ def test_panama_answers_by_a_scanned_note_verbale_read_by_ocr(run: Run) -> None:
     ]
     said = [str(m.get_body(("plain",)).get_content()) for m in receipts]  # type: ignore[union-attr]
     assert any("Nota verbal DAM/MIRE/2026/0552 del 10 de diciembre de 2026" in s for s in said)
+    record = (run.out / "CRM-2026-001.md").read_text("utf-8")
+    assert "Note verbale DAM/MIRE/2026/0552 of 10 December 2026" in record  # and in the record
 
 
 def test_first_round_amendments_objection_and_out_of_office(run: Run) -> None:
