@@ -10,6 +10,12 @@ ENV PYTHONUNBUFFERED=1 \
     PATH=/opt/consulta/bin:$PATH
 
 RUN pip install --no-cache-dir uv==0.13.9
+# The readers of attached notes verbales: Tesseract (Spanish, English) for scans, antiword and
+# catdoc for Word 97-2003 files.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-spa \
+       tesseract-ocr-eng antiword catdoc \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 # Dependencies first, from the lock file, so a code change does not reinstall them.

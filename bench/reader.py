@@ -107,6 +107,75 @@ def main() -> None:
                 f"  {family:<6} {len(values):>3} messages  {mean * 1000:6.1f} ms/message  "
                 f"{1 / mean:7.1f} messages/s"
             )
+    notes_verbales()
+
+
+# -- notes verbales (issue #17) ---------------------------------------------------------------
+
+
+def notes_verbales() -> None:
+    """The note corpus (tests/fixtures/notes) per kind of attachment, the PDF text extractors
+    compared on its typed notes, and the two-page scanned note against its 10 s budget."""
+    from tests.fixtures.notes import scoring
+
+    print("\nnotes verbales (tests/fixtures/notes): right = label, hold reasons, reference, date")
+    for line in scoring.score().lines():
+        print("  " + line)
+    _pdf_extractors(scoring.HERE)
+    name = "n09-scan-es-approve-two-pages.eml"
+    labels = scoring.load()
+    runs = [scoring.read(name, labels[name])[1] for _ in range(3)]
+    verdict = "within" if max(runs) < 10 else "OVER"
+    each = ", ".join(f"{t:.2f}" for t in runs)
+    print(
+        f"\n  2-page scanned note, whole reply read 3 times: {each} s"
+        f" (max {max(runs):.2f} s: {verdict} the 10 s budget)"
+    )
+
+
+def _pdf_extractors(folder: Path) -> None:
+    """pypdf (layout mode, as the reader uses it), pdfminer.six and pypdfium2 on the typed
+    notes: time per document, and how much of the printed text comes out, in order."""
+    import io
+    from difflib import SequenceMatcher
+
+    import pdfminer.high_level
+    import pypdf
+    import pypdfium2
+
+    from tests.fixtures.notes.cases import CASES
+
+    def by_pypdf(data: bytes) -> str:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        return "\n".join(p.extract_text(extraction_mode="layout") for p in reader.pages)
+
+    def by_pdfminer(data: bytes) -> str:
+        return str(pdfminer.high_level.extract_text(io.BytesIO(data)))
+
+    def by_pdfium(data: bytes) -> str:
+        document = pypdfium2.PdfDocument(data)
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+
+    typed = [c for c in CASES if c.kind == "pdf"]
+    print("\n  PDF text extractors on the typed notes (word sequence against the printed text)")
+    for label, extract in (
+        ("pypdf", by_pypdf),
+        ("pdfminer.six", by_pdfminer),
+        ("pypdfium2", by_pdfium),
+    ):
+        ratios, seconds = [], []
+        for case in typed:
+            data = (folder / "documents" / case.filename).read_bytes()
+            printed = " ".join(case.document.paragraphs()).split()  # type: ignore[union-attr]
+            started = time.perf_counter()
+            text = extract(data)
+            seconds.append(time.perf_counter() - started)
+            ratios.append(SequenceMatcher(None, printed, text.split(), autojunk=False).ratio())
+        mean, worst = statistics.mean(ratios), min(ratios)
+        print(
+            f"    {label:<13} words in order {mean:6.1%} (min {worst:6.1%})"
+            f"  {statistics.mean(seconds) * 1000:6.1f} ms/document"
+        )
 
 
 def candidates() -> dict[str, Callable[[bytes], str]]:

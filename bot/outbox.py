@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
@@ -22,7 +22,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import focal_points, review, status_board, troika
 from bot.context import BotContext
-from consultation import journal
+from consultation import journal, page_images
+from consultation.page_images import PageImage
 from consultation.review import REVIEW_NOTICE
 from consultation.vocabulary import Language
 from store import queries
@@ -64,6 +65,8 @@ class _Call:
     arguments: dict[str, Any] = field(default_factory=dict)
     board: str | None = None  # the consultation whose status message this call posts/updates
     busy: datetime | None = None  # another sender holds that status message until then
+    page: PageImage | None = None  # a held scanned note's page: uploaded under the message
+    page_comment: str = ""
 
 
 class SlackOutbox:
@@ -152,6 +155,10 @@ class SlackOutbox:
             blocks, text = await focal_points.consult_message(session, row, book, contact)
         elif row.kind == REVIEW_NOTICE:
             blocks, text = await review.review_message(session, row, book, language)
+            page = await page_images.page_image(session, int(row.payload["inbound_id"]))
+            arguments = {"channel": contact.slack_user_id, "text": text, "blocks": blocks}
+            comment = review.page_comment(language, page) if page else ""
+            return _Call(row.id, "chat_postMessage", arguments, page=page, page_comment=comment)
         else:
             blocks, text = await troika.direct_message(session, row, book, language, now)
         arguments = {"channel": contact.slack_user_id, "text": text, "blocks": blocks}
@@ -221,6 +228,26 @@ class SlackOutbox:
                         posted.posted_at = now
                     posted.updated_at = now
         report.sent += 1
+        if call.page is not None:
+            await self._upload_page(call, answer)
+
+    async def _upload_page(self, call: _Call, answer: Any) -> None:
+        """The scanned page under the review message, in its thread. The message is out and
+        recorded already: a failed upload is logged, never a reason to post it again (the
+        page is also in the review email and the console)."""
+        assert call.page is not None
+        try:
+            await self._call(
+                "files_upload_v2",
+                channel=str(answer["channel"]),
+                thread_ts=str(answer["ts"]),
+                file=call.page.png,
+                filename=call.page.image_name,
+                title=call.page.image_name,
+                initial_comment=call.page_comment,
+            )
+        except (_Transient, SlackApiError, SlackRequestError) as exc:
+            log.warning("slack outbox %s: the page image was not uploaded: %s", call.row_id, exc)
 
     async def _record_transient(self, call: _Call, exc: _Transient, report: DrainReport) -> None:
         now = self._ctx.time.now()

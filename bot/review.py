@@ -18,6 +18,7 @@ from bot.texts import Phrasebook, escape
 from consultation import held, review
 from consultation.answers import ProposedChange
 from consultation.errors import NotFound
+from consultation.page_images import PageImage
 from consultation.permissions import Deed
 from consultation.vocabulary import AmendmentAction, Language, PositionValue
 from store.tables import InboundMessageRow, OutboxRow
@@ -82,6 +83,18 @@ async def review_message(
         ]
     blocks.append({"type": "actions", "block_id": "review", "elements": buttons})
     return blocks, intro
+
+
+def page_comment(language: Language, page: PageImage) -> str:
+    """Said with the page image a held scanned note is uploaded with, under its message."""
+    if language is Language.ES:
+        return (
+            f"Primera página de {page.filename}, tal como llegó: compárela con el texto que "
+            "leyó el servicio."
+        )
+    return (
+        f"First page of {page.filename}, as it arrived: compare it with the text the service read."
+    )
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:

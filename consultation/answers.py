@@ -30,6 +30,8 @@ class Answer:
     note: str | None = None
     contact_id: int | None = None
     inbound_id: int | None = None
+    # The note verbale it came in (file, form, reference number, date), kept in the record.
+    note_verbale: dict[str, str | None] | None = None
 
 
 async def record_answer(
@@ -85,6 +87,8 @@ async def record_answer(
             for c in answer.amendments
         ],
     }
+    if answer.note_verbale:
+        payload["note_verbale"] = answer.note_verbale
     await journal.record_event(
         session,
         consultation_id=row.id,

@@ -8,6 +8,7 @@ from jinja2 import Environment
 
 from consultation import received
 from consultation.deadlines import render_deadline
+from consultation.note_facts import describe_note
 from consultation.presenting import event_lines
 from consultation.record import AnswerEntry, Record, VersionEntry
 from consultation.redline import paragraph_changes, redline_html, redline_text
@@ -144,6 +145,10 @@ class _View:
             "extension": p.extension_requested,
             "by": p.recorded_by,
             "note": p.note or "",
+            # The note verbale the answer came in: its number, date and form.
+            "note_verbale": describe_note((source.reading or {}).get("note_verbale"), self.language)
+            if source
+            else "",
             "source": {
                 "id": source.id,
                 "message_id": source.message_id or "",

@@ -170,6 +170,66 @@ _SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "read_failed": ("el lector falló al leerlo", "the reader failed while reading it"),
     "bounced": ("rebotó", "it bounced"),
+    # Attached documents and notes verbales (``mail.reading.attached``, ``note_answer``).
+    "attachment_encrypted": (
+        "un documento adjunto está protegido con contraseña y no se puede abrir",
+        "an attached document is password-protected and cannot be opened",
+    ),
+    "attachment_damaged": (
+        "un documento adjunto está dañado y no se puede leer",
+        "an attached document is damaged and cannot be read",
+    ),
+    "attachment_too_many_pages": (
+        "un documento adjunto tiene más páginas de las que el servicio lee (40)",
+        "an attached document has more pages than the service reads (40)",
+    ),
+    "attachment_too_large": (
+        "un documento adjunto, al descomprimirlo, excede el tamaño que el servicio acepta",
+        "an attached document, once decompressed, exceeds the size the service accepts",
+    ),
+    "attachment_empty": (
+        "un documento adjunto no contiene texto",
+        "an attached document contains no text",
+    ),
+    "ocr_position": (
+        "la posición se leyó de un documento escaneado mediante reconocimiento óptico de "
+        "caracteres y el texto del correo no la confirma; compare el texto leído con la imagen "
+        "de la página",
+        "the position was read from a scanned document by optical character recognition and "
+        "the email's own words do not say the same; compare the text read with the page image",
+    ),
+    "ocr_no_text": (
+        "no se pudo leer texto en el documento escaneado",
+        "no text could be read in the scanned document",
+    ),
+    "ocr_timeout": (
+        "la lectura del documento escaneado no terminó a tiempo",
+        "reading the scanned document did not finish in time",
+    ),
+    "ocr_failed": (
+        "falló la lectura del documento escaneado",
+        "reading the scanned document failed",
+    ),
+    "ocr_unavailable": (
+        "el servicio no tiene instalado el lector de documentos escaneados",
+        "the service has no reader for scanned documents installed",
+    ),
+    "takes_note": (
+        "la nota solo toma nota del texto, lo que no equivale a aprobarlo",
+        "the note only takes note of the text, which is not an approval",
+    ),
+    "receipt_only": (
+        "la nota solo acusa recibo, sin expresar una posición",
+        "the note only acknowledges receipt, without stating a position",
+    ),
+    "note_other_consultation": (
+        "la nota adjunta se refiere a otra consulta",
+        "the attached note refers to another consultation",
+    ),
+    "note_contradicts_body": (
+        "el texto del correo contradice la nota adjunta",
+        "the email's own words contradict the attached note",
+    ),
 }
 _UNKNOWN = ("necesita la revisión de una persona", "it needs a person's review")
 

@@ -263,4 +263,5 @@ def _answer(
         amendments=changes,
         extension_requested=extension,
         inbound_id=row.id,
+        note_verbale=(row.reading or {}).get("note_verbale"),
     )

@@ -13,8 +13,9 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import held, received, review, zones
+from consultation import held, page_images, received, review, zones
 from consultation.errors import NotFound
+from consultation.note_facts import describe_note
 from consultation.vocabulary import Language
 from store import queries
 from store.tables import EventRow, InboundMessageRow
@@ -82,6 +83,8 @@ class HeldMessage:
     size: int | None
     body: received.Body  # sanitised HTML, or text for the page to escape
     consultation_row_id: str | None  # the consultation it answers, when it could be tied
+    note: str  # the note verbale it carried, in words ("" for none)
+    has_page: bool  # a scanned note's page image is kept with it
 
 
 async def held_items(
@@ -118,6 +121,8 @@ async def held_message(session: AsyncSession, number: int, language: Language) -
         size=row.size,
         body=received.body(message),
         consultation_row_id=row.consultation_id,
+        note=describe_note((row.reading or {}).get("note_verbale"), language),
+        has_page=await page_images.page_image(session, number) is not None,
     )
 
 

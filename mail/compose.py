@@ -18,9 +18,10 @@ from typing import Any
 from jinja2 import Environment
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import held
+from consultation import held, page_images
 from consultation.deadlines import render_deadline
 from consultation.links import ConsoleLinks
+from consultation.note_facts import describe_note
 from consultation.redline import paragraph_changes, redline_html, redline_text
 from consultation.texts import Text
 from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
@@ -29,6 +30,7 @@ from mail.digest import digest_message
 from mail.docx_render import render_docx, render_redline_docx
 from mail.html_body import text_to_html
 from mail.notice_facts import acknowledged_reply, settled_amendments, troika_requests
+from mail.page_inline import add_page_image
 from store import queries
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
 
@@ -134,6 +136,10 @@ async def compose(
         await _thread_with_reply(session, message, row)
     if row.kind in WITH_TEXT:
         _attach_docx(message, consultation, version, language, context)
+    if row.kind == "reply_flagged" and row.payload.get("inbound_id"):
+        image = await page_images.page_image(session, int(row.payload["inbound_id"]))
+        if image is not None:  # a scanned note: the reviewer sees the page beside its text
+            add_page_image(message, image, language, domain=identity.domain)
     return Composed(message, recipients)
 
 
@@ -307,6 +313,8 @@ async def _context(
     if row.kind == "troika_changes" and "changes" not in payload:
         asked = await troika_requests(session, consultation.id, int(context["round"]))
         context["changes"] = [(names.get(c, c), comment) for c, comment in asked]
+    # The note verbale an answer came in, named in the receipt and the held-reply notice.
+    context["note_verbale"] = describe_note(payload.get("note_verbale"), language)
     return context
 
 

@@ -78,6 +78,7 @@ def reading_payload(row: InboundMessageRow, *, quote: bool = True) -> dict[str, 
         "position": reading.get("position"),
         "amendments": list(reading.get("amendments") or []),
         "extension_requested": bool(reading.get("extension_requested")),
+        "note_verbale": reading.get("note_verbale"),
     }
 
 

@@ -54,9 +54,7 @@ from mail.reading import Reading, read_reply
 from mail.reading.courtesy import is_courtesy
 from mail.sender import Sender, header_values, read_sender
 from store import queries
-from store.tables import ContactRow, InboundMessageRow
-
-log = logging.getLogger(__name__)
+from store.tables import ContactRow, InboundMessageRow, InboundPageImageRow
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +102,7 @@ class Processing:
         if match is not None and match.proven:
             reading = _linked(reading)
         self.row.reading = _reading_record(reading)
+        await self._keep_page_image(reading)
         if reading.kind == "bounce":
             return await self._bounce(reading)
         verdict = await self._authenticate(sender)
@@ -172,6 +171,7 @@ class Processing:
         self.row.sender = sender.shown
         if reading is not None:
             self.row.reading = _reading_record(reading)
+            await self._keep_page_image(reading)
         matching = self._match()
         contact = await self._contact(sender)
         match = None if matching.problem else await self._complete(matching.match, contact)
@@ -182,6 +182,19 @@ class Processing:
                 await self._flag(match, reason)
             return outcome
         return Outcome("review", reason)
+
+    async def _keep_page_image(self, reading: Reading) -> None:
+        """The page an OCR reading came from, kept with the message for every front to show
+        (once: a message processed again keeps the image it has)."""
+        note = reading.note
+        if note is None or note.page_image is None or self.row.id is None:
+            return
+        if await self.session.get(InboundPageImageRow, self.row.id) is None:
+            self.session.add(
+                InboundPageImageRow(
+                    inbound_id=self.row.id, filename=note.filename, png=note.page_image
+                )
+            )
 
     def _match(self) -> Matching:
         return match_message(
@@ -359,6 +372,7 @@ class Processing:
             extension_requested=reading.extension_requested,
             contact_id=contact.id if contact else None,
             inbound_id=self.row.id,
+            note_verbale=_note_facts(reading),
         )
         try:
             async with (
@@ -558,6 +572,20 @@ def _reading_record(reading: Reading) -> dict[str, object]:
         "review_reasons": list(reading.review_reasons),
         "own_text": reading.own_text[:20000],
         "auto_reply_until": reading.auto_reply_until,
+        **({"note_verbale": _note_facts(reading)} if reading.note else {}),
+    }
+
+
+def _note_facts(reading: Reading) -> dict[str, str | None] | None:
+    """The attached note verbale an answer was read from: its file, form, reference, date."""
+    note = reading.note
+    if note is None:
+        return None
+    return {
+        "filename": note.filename,
+        "source": note.source,
+        "reference": note.reference,
+        "date": note.date,
     }
 
 

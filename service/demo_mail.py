@@ -8,6 +8,7 @@ from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
+from importlib.resources import files
 
 import aiosmtplib
 import arrow
@@ -55,6 +56,10 @@ class MailClient:
             message = _reply(original, email, self._now())
             if email.revised_paragraph is not None:
                 _attach_revised(message, original, email, self._now())
+            if email.note_verbale is not None:
+                scan = files("service").joinpath(email.note_verbale).read_bytes()
+                name = f"Nota verbal {email.country} DAM-MIRE-2026-0552.pdf"
+                message.add_attachment(scan, maintype="application", subtype="pdf", filename=name)
         to = [address for _, address in getaddresses([str(message["To"])])]
         # RFC 3834 §3.3: an automatic reply goes with a null envelope sender, so nothing
         # answers it in turn.

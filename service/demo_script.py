@@ -26,6 +26,7 @@ class Email:
     text: str
     expected: Expected  # what the service should read in it
     revised_paragraph: tuple[int, str] | None = None  # edited in the attached .docx (tracked)
+    note_verbale: str | None = None  # a scanned note shipped with the service, attached
 
 
 def _fp(country: str) -> str:
@@ -283,7 +284,15 @@ SECOND_ROUND = [
     Email("CA", WRITERS["CA"], "Canada approves the revised text.", "approve"),
     Email("CR", WRITERS["CR"], "Costa Rica aprueba la nueva versión.", "approve"),
     Email("BZ", WRITERS["BZ"], "Belize approves the revised draft.", "approve"),
-    Email("PA", WRITERS["PA"], "Panamá aprueba el texto revisado.", "approve"),
+    # A scanned, stamped note verbale: read by OCR, it counts because the email says the same.
+    Email(
+        "PA",
+        WRITERS["PA"],
+        "Estimada Presidencia Pro Tempore:\n\nPanamá aprueba el texto revisado. Se adjunta la "
+        "nota verbal DAM/MIRE/2026/0552 con la posición oficial.",
+        "approve",
+        note_verbale="demo_nota_verbal_PA.pdf",
+    ),
     Email(
         "DO",
         WRITERS["DO"],

@@ -15,6 +15,7 @@ from sqlmodel import select
 from consultation import closing, distribution, drafting
 from consultation.errors import ConsultaError
 from consultation.moves import Move
+from consultation.note_facts import describe_note
 from consultation.roster import default_roster_text, load_roster
 from consultation.roster_sync import import_roster
 from consultation.scheduler import Done, Scheduler
@@ -212,6 +213,12 @@ class Story:
             + (f" ({amendments} amendment{'s' if amendments > 1 else ''})" if amendments else "")
             + f" — {email.writer.name}, {_CLIENT[email.writer.client]}",
         )
+        note = reading.get("note_verbale")
+        if note:  # the note's number and date, kept beside the answer
+            self.say(
+                f"    {describe_note(note, Language.ES)}",
+                f"    {describe_note(note, Language.EN)}",
+            )
 
     async def morning(self) -> list[Done]:
         """The next day at 08:05 in the ST's zone: the scheduler's tick (digest, reminder,

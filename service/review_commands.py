@@ -9,9 +9,11 @@ from dataclasses import dataclass
 import click
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import review, review_view, zones
+from consultation import page_images, review, review_view, zones
 from consultation.answers import ProposedChange
-from consultation.vocabulary import AmendmentAction, PositionValue
+from consultation.errors import NotFound
+from consultation.page_images import PageImage
+from consultation.vocabulary import AmendmentAction, Language, PositionValue
 from service.cli_support import (
     POSITION,
     app,
@@ -71,10 +73,39 @@ def show(ctx: click.Context, number: int) -> None:
             "attachments": shown.attachments,
             "header_only": shown.header_only,
             "size": shown.size,
+            "note": shown.note,
+            "page": shown.has_page,
         }
         return templates().get_template(f"cli/review_show.{lang.value}.txt").render(**item)
 
     click.echo(run(in_transaction(app(ctx), work)), nl=False)
+
+
+@review_group.command("page")
+@click.argument("number", type=int)
+@click.option("--out", "-o", type=click.Path(dir_okay=False), required=True, help="PNG file")
+@click.pass_context
+def page(ctx: click.Context, number: int, out: str) -> None:
+    """Save the first page of the scanned note a message carried, as PNG."""
+    lang = language(ctx)
+
+    async def work(session: AsyncSession) -> PageImage:
+        await review_view.message_row(session, number)
+        image = await page_images.page_image(session, number)
+        if image is None:
+            raise NotFound(
+                f"message {number} carries no scanned document", phrase="no_page", number=number
+            )
+        return image
+
+    image = run(in_transaction(app(ctx), work))
+    with open(out, "wb") as file:
+        file.write(image.png)
+    click.echo(
+        f"{out}: primera página de {image.filename}"
+        if lang is Language.ES
+        else f"{out}: first page of {image.filename}"
+    )
 
 
 @review_group.command("confirm")

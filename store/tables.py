@@ -190,6 +190,16 @@ class InboundMessageRow(SQLModel, table=True):
     processed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
+class InboundPageImageRow(SQLModel, table=True):
+    """The first page of a scanned attachment as PNG, kept beside its message so every front
+    shows a reviewer what the OCR read from (a table of its own: read only when shown)."""
+
+    __tablename__ = "inbound_page_image"
+    inbound_id: int = Field(foreign_key="inbound_message.id", primary_key=True)
+    filename: str
+    png: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class MailboxStateRow(SQLModel, table=True):
     """Where the IMAP listener stopped: a UIDVALIDITY change means a full rescan."""
 

@@ -55,9 +55,14 @@ class AmendmentReading:
 
 
 def read_amendments(
-    own: OwnText, paragraphs: Sequence[str], language: str, attachments: Sequence[Attachment]
+    own: OwnText,
+    paragraphs: Sequence[str],
+    language: str,
+    attachments: Sequence[Attachment],
+    documents: Sequence[Sequence[docx_changes.DocParagraph]] = (),
 ) -> AmendmentReading:
-    """Read every change the reply proposes and merge them per paragraph."""
+    """Read every change the reply proposes and merge them per paragraph; ``documents`` are
+    revised texts already read from other formats (.doc, .odt: ``mail.reading.attached``)."""
     draft = list(paragraphs)
     result = AmendmentReading(units=split(own.segments))
     edits: list[Edit] = []
@@ -76,6 +81,8 @@ def read_amendments(
     result.used |= revision.used
     result.pasted = set(revision.used)
     edits += _attachment_edits(attachments, draft, result.reasons)
+    for document in documents:
+        edits += _document_edits(document, draft, result.reasons)
     result.proposed_any = bool(edits)
     amendments, reasons = merge(edits, draft)
     result.amendments = amendments
@@ -108,25 +115,28 @@ def _attachment_edits(
             except docx_changes.UnreadableDocument:
                 reasons.append("attachment_unreadable")
                 continue
-            texts = [_LEAD_NUMBER.sub("", p.text) for p in document]
-            units = [
-                RevUnit(
-                    original(text),
-                    accepted(text),
-                    index,
-                    inserted=p.inserted,
-                    marked=has_markup(p.text),
-                )
-                for index, (p, text) in enumerate(zip(document, texts, strict=True))
-                if plain(text)
-            ]
-            revision = compare(units, draft, source="docx")
-            if revision.matched == 0 and not any(u.inserted for u in units):
-                reasons.append("attachment_unmatched")
-            edits += revision.edits
+            edits += _document_edits(document, draft, reasons)
         elif attachment.filename.lower().endswith(_OTHER_DOCUMENTS):
             reasons.append("attachment_not_read")
     return edits
+
+
+def _document_edits(
+    document: Sequence[docx_changes.DocParagraph], draft: list[str], reasons: list[str]
+) -> list[Edit]:
+    """A revised text in a document (tracked changes or clean) compared with the draft."""
+    texts = [_LEAD_NUMBER.sub("", p.text) for p in document]
+    units = [
+        RevUnit(
+            original(text), accepted(text), index, inserted=p.inserted, marked=has_markup(p.text)
+        )
+        for index, (p, text) in enumerate(zip(document, texts, strict=True))
+        if plain(text)
+    ]
+    revision = compare(units, draft, source="docx")
+    if revision.matched == 0 and not any(u.inserted for u in units):
+        reasons.append("attachment_unmatched")
+    return revision.edits
 
 
 # -- merging --------------------------------------------------------------------------------

@@ -8,16 +8,20 @@ from dataclasses import dataclass, replace
 from email.message import Message
 from typing import Literal
 
-from mail.reading import body, kind, language, mime, nesting, position
+from mail.reading import body, kind, language, mime, nesting, note_answer, position
 from mail.reading.amendments import Amendment, AmendmentReading, read_amendments
+from mail.reading.attached import Attached, Document, read_attachments
 from mail.reading.html_text import CELL_SEP, html_to_text
 from mail.reading.normal import accepted, has_markup
+from mail.reading.note_verbale import read_note
 
 Kind = Literal["reply", "auto_reply", "bounce", "other"]
 Position = Literal["approve", "amend", "object", "abstain"]
 Language = Literal["es", "en"]
 
-__all__ = ["Amendment", "Reading", "read_reply", "split_paragraphs", "to_label"]
+__all__ = ["Amendment", "NoteFacts", "Reading", "read_reply", "split_paragraphs", "to_label"]
+# A note that says why it states no position: that, not "no position found", is the reason.
+_NOTE_ONLY = {"takes_note", "receipt_only", "note_other_consultation"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,18 @@ class Reading:
     own_text: str  # the sender's own words, as extracted (for a human reviewer)
     auto_reply_until: str | None  # ISO date an out-of-office gives for the return, if any
     bounced_addresses: tuple[str, ...]  # for bounces: the failed recipients, when found
+    note: NoteFacts | None = None  # the attached note verbale the answer was read from
+
+
+@dataclass(frozen=True)
+class NoteFacts:
+    """What the record keeps of a note verbale beside the answer (``mail.reading.attached``)."""
+
+    filename: str
+    source: str  # pdf | scan | image | doc | odt
+    reference: str | None  # "DGPE/0417/2026"
+    date: str | None  # ISO 8601
+    page_image: bytes | None = None  # PNG of the first page, when its words came from OCR
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -81,9 +97,18 @@ def _read(raw: bytes, paragraphs: list[str]) -> Reading:
     )
     own = body.extract_own(body_text(parts), subject=subject, our_addresses=ours)
     fallback = _fallback_language(message, paragraphs)
-    lang = language.detect(accepted(own.text), subject, fallback=fallback)
-    found = read_amendments(own, paragraphs, lang, parts.attachments)
+    attached = read_attachments(parts.attachments, paragraphs, fallback)
+    document = attached.notes[0] if attached.notes else None
+    note_body = read_note(document.text).body if document else ""
+    lang = language.detect(accepted(own.text) + "\n\n" + note_body, subject, fallback=fallback)
+    found = _amendments(own, paragraphs, lang, attached)
     stance = position.read_position(_position_text(found, paragraphs), subject)
+    doubts: tuple[str, ...] = ()
+    facts = None
+    if document is not None:
+        stance, found, doubts, facts = _with_note(
+            document, (stance, found), paragraphs, lang, subject
+        )
     substantive = bool(
         stance.position or stance.extension_requested or found.amendments or found.proposed_any
     )
@@ -93,11 +118,50 @@ def _read(raw: bytes, paragraphs: list[str]) -> Reading:
     if verdict.kind == "auto_reply" and substantive:
         # RFC 3834 headers say a machine answered, yet the words state a position: some
         # ministry gateways stamp every outgoing message. Keep what it says, for a person.
-        reply = _reply(verdict, own, lang, stance, found)
+        reply = _reply(verdict, own, lang, stance, found, doubts)
+        reply = replace(reply, note=facts, own_text=_own_with_note(reply.own_text, document))
         return replace(reply, kind="auto_reply", auto_reply_until=verdict.until)
     if verdict.kind != "reply":
         return _notice(verdict, parts, own, fallback)
-    return _reply(verdict, own, lang, stance, found)
+    reply = _reply(verdict, own, lang, stance, found, doubts, noted=document is not None)
+    return replace(reply, note=facts, own_text=_own_with_note(reply.own_text, document))
+
+
+def _amendments(
+    own: body.OwnText, paragraphs: list[str], lang: str, attached: Attached
+) -> AmendmentReading:
+    revised = [document.paragraphs for document in attached.revised]
+    found = read_amendments(own, paragraphs, lang, attached.others, revised)
+    found.reasons += attached.reasons
+    return found
+
+
+def _with_note(
+    document: Document,
+    email: tuple[position.PositionReading, AmendmentReading],
+    paragraphs: list[str],
+    lang: str,
+    subject: str,
+) -> tuple[position.PositionReading, AmendmentReading, tuple[str, ...], NoteFacts]:
+    """The note read like an email's own words, then weighed against the email."""
+    note = read_note(document.text)
+    own = body.extract_own(note.body)
+    found = read_amendments(own, paragraphs, lang, ())
+    stance = position.read_position(_position_text(found, paragraphs))
+    weighed = note_answer.weigh(
+        email=email, note=(stance, found), document=document, parts=note, subject=subject
+    )
+    facts = NoteFacts(
+        document.filename, document.kind, note.reference, note.date, document.page_image
+    )
+    return weighed.stance, weighed.found, weighed.reasons, facts
+
+
+def _own_with_note(text: str, document: Document | None) -> str:
+    """The reviewer sees the note's extracted text after the email's words, under its name."""
+    if document is None:
+        return text
+    return f"{text.strip()}\n\n[{document.filename}]\n{document.text.strip()}".strip()
 
 
 def body_text(parts: mime.Parts) -> str:
@@ -133,8 +197,11 @@ def _reply(
     lang: str,
     stance: position.PositionReading,
     found: AmendmentReading,
+    doubts: Sequence[str] = (),
+    *,
+    noted: bool = False,
 ) -> Reading:
-    reasons = [*verdict.reasons, *stance.reasons, *found.reasons]
+    reasons = [*verdict.reasons, *stance.reasons, *found.reasons, *doubts]
     chosen = stance.position
     if found.amendments:
         if chosen in {None, "approve"}:
@@ -148,9 +215,11 @@ def _reply(
         reasons.append("amendments_not_found")
     if own.relayed:
         reasons.append("relayed_answer")
-    if chosen is None and not (stance.pending or stance.extension_requested):
+    if chosen is None and not (
+        stance.pending or stance.extension_requested or _NOTE_ONLY & {*doubts}
+    ):
         reasons.append("question" if "?" in own.text else "no_position_found")
-    if not own.text.strip():
+    if not own.text.strip() and not noted:
         reasons.append("empty_body")
     confidence = min(verdict.confidence, stance.confidence)
     confidence -= 0.15 * len([r for r in found.reasons])

@@ -48,6 +48,7 @@ class SlackApi:
         self.held: dict[str, asyncio.Event] = {}  # a method answered only once its event is set
         self._waiting: dict[str, int] = {}  # calls of a held method waiting now
         self.files: dict[str, bytes] = {}  # path → bytes, served at url_private_download
+        self.uploads: dict[str, bytes] = {}  # file id → bytes the app uploaded (files_upload_v2)
 
     def share_file(self, name: str, data: bytes, *, file_id: str) -> dict[str, Any]:
         """Keep ``data`` as a file uploaded in a form; the file object as Slack gives it."""
@@ -125,7 +126,8 @@ class SlackApi:
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
-        args = await _arguments(request)
+        # Some methods send their arguments in the query string (files.completeUploadExternal).
+        args = {**request.query, **await _arguments(request)}
         if method in self.held:
             self._waiting[method] = self._waiting.get(method, 0) + 1
             try:
@@ -154,6 +156,13 @@ class SlackApi:
         await self._record(Call("response_url", args, 200))
         return web.json_response({"ok": True})
 
+    async def _upload(self, request: web.Request) -> web.StreamResponse:
+        """The second step of files_upload_v2: the bytes, to the URL the first step gave."""
+        file_id = request.match_info["file_id"]
+        self.uploads[file_id] = await request.read()
+        await self._record(Call("file_upload", {"file_id": file_id}, 200))
+        return web.Response(text="OK - ok")
+
     async def _file(self, request: web.Request) -> web.StreamResponse:
         """A download of a shared file, recorded with the Authorization header it carried."""
         path = request.path.lstrip("/")
@@ -175,6 +184,18 @@ class SlackApi:
                 "team": "CRM",
                 "url": "https://crm.slack.com/",
             }
+        if method == "files.getUploadURLExternal":  # the first step of files_upload_v2
+            self._ts += 1
+            file_id = f"F{self._ts:08d}"
+            return {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": f"{self.base_url}upload/{file_id}",
+            }
+        if method == "files.completeUploadExternal":
+            files = args.get("files")
+            listed = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in listed]}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.base_url.replace("http", "ws", 1) + "socket"}
         if method in ("chat.postMessage", "chat.update"):
@@ -230,6 +251,7 @@ async def slack_api() -> AsyncIterator[SlackApi]:
             web.post("/response/{name}", api._response_url),
             web.get("/socket", api._socket),
             web.get("/files-pri/{path:.+}", api._file),
+            web.post("/upload/{file_id}", api._upload),
         ]
     )
     runner = web.AppRunner(application)

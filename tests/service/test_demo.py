@@ -96,6 +96,30 @@ def test_every_members_position_on_version_2_came_from_its_own_email(run: Run) -
     assert by_country["US"] == "migracion@interior.us.example"  # the alternate, as the OOF said
 
 
+def test_panama_answers_by_a_scanned_note_verbale_read_by_ocr(run: Run) -> None:
+    """Its email says the same position in words, so the OCR reading counts; the note's
+    number and date are in the answer's event and its receipt."""
+    [event] = [
+        e
+        for e in run.rows("SELECT payload FROM event WHERE kind = 'answer_recorded'")
+        if json.loads(e["payload"]).get("country") == "PA"
+        and json.loads(e["payload"]).get("version") == 2
+    ]
+    note = json.loads(event["payload"])["note_verbale"]
+    assert (note["source"], note["reference"], note["date"]) == (
+        "scan",
+        "DAM/MIRE/2026/0552",
+        "2026-12-10",
+    )
+    receipts = [
+        run.message(p) for p in run.mails() if "-to-puntofocal@cancilleria.pa.example-" in p.name
+    ]
+    said = [str(m.get_body(("plain",)).get_content()) for m in receipts]  # type: ignore[union-attr]
+    assert any("Nota verbal DAM/MIRE/2026/0552 del 10 de diciembre de 2026" in s for s in said)
+    record = (run.out / "CRM-2026-001.md").read_text("utf-8")
+    assert "Note verbale DAM/MIRE/2026/0552 of 10 December 2026" in record  # and in the record
+
+
 def test_first_round_amendments_objection_and_out_of_office(run: Run) -> None:
     first = {
         p["country"]: p["value"]

@@ -248,3 +248,20 @@ def test_the_command_line_s_errors_in_spanish() -> None:
         for line in error_lines(error, Language.ES):
             assert_no_codes(line, repr(error))
             assert "English" not in line
+
+
+def test_the_note_verbale_words_in_both_languages() -> None:
+    """How a note an answer came in is named (receipt, review, demo), for every form it can
+    be read from, and what Slack says with a scanned page."""
+    from bot.review import page_comment
+    from consultation.note_facts import describe_note
+    from consultation.page_images import PageImage
+
+    page = PageImage("nota.pdf", b"\x89PNG")
+    for source in ("pdf", "scan", "image", "doc", "odt"):
+        for reference, date in (("DGPE/0417/2026", "2026-11-09"), (None, None)):
+            note = {"filename": "nota.pdf", "source": source, "reference": reference, "date": date}
+            for language in Language:
+                assert_no_codes(describe_note(note, language), f"{source} {language}")
+                assert_no_codes(page_comment(language, page), f"Slack {language}")
+    assert describe_note(None, Language.ES) == ""
