@@ -152,6 +152,7 @@ async def _status(
                 who.language,
                 now,
                 with_buttons=who.has(Role.PPT),  # the steps are the PPT's: others only read
+                links=ctx.links,
             )
             found["blocks"] = blocks
             return text
