@@ -136,7 +136,9 @@ def render(
             )
             for a in status.open_amendments
         ]
-        blocks += packed(lines, budget=_AMENDMENTS, more=lambda n: book.more_amendments(n=n))
+        url = links.consultation(row.id) if links is not None else ""
+        more = lambda n: book.more_amendments(n=n, url=url)  # noqa: E731
+        blocks += packed(lines, budget=_AMENDMENTS, more=more)
     buttons = _buttons(status, book) if with_buttons else []
     if buttons:
         blocks.append({"type": "actions", "block_id": f"board:{row.id}", "elements": buttons})

@@ -48,6 +48,7 @@ class SlackApi:
         self.held: dict[str, asyncio.Event] = {}  # a method answered only once its event is set
         self._waiting: dict[str, int] = {}  # calls of a held method waiting now
         self.files: dict[str, bytes] = {}  # path → bytes, served at url_private_download
+        self.uploads: dict[str, bytes] = {}  # file id → bytes the app uploaded (files upload v2)
 
     def share_file(self, name: str, data: bytes, *, file_id: str) -> dict[str, Any]:
         """Keep ``data`` as a file uploaded in a form; the file object as Slack gives it."""
@@ -154,6 +155,13 @@ class SlackApi:
         await self._record(Call("response_url", args, 200))
         return web.json_response({"ok": True})
 
+    async def _upload(self, request: web.Request) -> web.StreamResponse:
+        """Step 2 of files_upload_v2: the bytes, posted to the URL step 1 gave."""
+        file_id = request.match_info["file_id"]
+        self.uploads[file_id] = await request.read()
+        await self._record(Call("file_upload", {"file_id": file_id}, 200))
+        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
+
     async def _file(self, request: web.Request) -> web.StreamResponse:
         """A download of a shared file, recorded with the Authorization header it carried."""
         path = request.path.lstrip("/")
@@ -175,6 +183,17 @@ class SlackApi:
                 "team": "CRM",
                 "url": "https://crm.slack.com/",
             }
+        if method == "files.getUploadURLExternal":
+            self._ts += 1
+            file_id = f"F0UPLOAD{self._ts:04d}"
+            return {
+                "ok": True,
+                "upload_url": f"{self.base_url}upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = json.loads(args["files"]) if isinstance(args.get("files"), str) else []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.base_url.replace("http", "ws", 1) + "socket"}
         if method in ("chat.postMessage", "chat.update"):
@@ -213,7 +232,8 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         found: dict[str, Any] = json.loads(raw or "{}")
         return found
-    args: dict[str, Any] = dict(parse_qsl(raw))
+    # Some methods (files.getUploadURLExternal) carry their arguments in the query string.
+    args: dict[str, Any] = {**request.query, **dict(parse_qsl(raw))}
     for key in ("blocks", "view"):
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
@@ -230,6 +250,7 @@ async def slack_api() -> AsyncIterator[SlackApi]:
             web.post("/response/{name}", api._response_url),
             web.get("/socket", api._socket),
             web.get("/files-pri/{path:.+}", api._file),
+            web.post("/upload/{file_id}", api._upload),
         ]
     )
     runner = web.AppRunner(application)
