@@ -116,6 +116,7 @@ def schedule_config(settings: Settings) -> ScheduleConfig:
         st_calendar=chosen.st_calendar,
         st_timezone=chosen.st_timezone,
         extension_days=chosen.extension_days,
+        console=settings.web.base_url,
     )
 
 

@@ -24,6 +24,7 @@ from tests.bot.slack_limits import assert_within_limits
 from tests.factories import answer, make_consultation
 from tests.held import hold
 from tests.large_body import seed_large_roster
+from tests.service.test_no_codes import assert_no_codes
 
 LONG_TITLE = (
     "Declaración conjunta de los países miembros sobre la cooperación regional en materia de "
@@ -134,6 +135,7 @@ async def test_on_the_last_day_the_pending_countries_are_named(
     assert "*Aún pendientes, con el plazo cerca (23):* " in text
     for name in ("*El Salvador*", "*Estados Unidos*", "*Panamá*"):
         assert name in text
+    assert_no_codes(text, "the Spanish status message on the last day")
 
 
 async def test_the_status_message_posted_to_slack_at_193_members(

@@ -11,6 +11,7 @@ from store.database import Database
 from tests.bot.conftest import TROIKA_USERS, Front
 from tests.bot.slack_limits import assert_within_limits
 from tests.factories import make_consultation
+from tests.service.test_no_codes import assert_no_codes
 
 PARAGRAPHS = 100
 SENTENCE_ES = (
@@ -67,6 +68,8 @@ async def test_a_hundred_paragraphs_reach_every_focal_point_and_the_troika(
     for data in files:
         text = data.decode("utf-8")
         assert text.startswith("1. (1) ") and f"\n\n{PARAGRAPHS}. ({PARAGRAPHS}) " in text
+    for ask in asks:
+        assert_no_codes(json.dumps(ask["blocks"], ensure_ascii=False), "a long text's message")
     titles = {json.loads(c.args["files"])[0]["title"] for c in completed}
     assert titles == {"Texto de CRM-2026-001, versión 1", "Text of CRM-2026-001, version 1"}
 
