@@ -14,6 +14,7 @@ from bot.http import slack_route
 from bot.outbox import SlackOutbox
 from bot.socket_mode import serve_socket_mode
 from consultation.errors import ConsultaError
+from consultation.links import ConsoleLinks
 from consultation.timesource import TimeSource
 from consultation.vocabulary import Language
 from store.database import Database
@@ -72,10 +73,12 @@ class SlackFront:
         env: Environment,
         language: Language = Language.ES,
         wake: asyncio.Event | None = None,
+        links: ConsoleLinks | None = None,
     ) -> None:
         """``wake`` is the outbox sender's doorbell for whoever else queues Slack notices (the
         email front: a reply's answer queues a status refresh); without it only the front's own
-        moves ring, and anything else waits up to ``options.send_interval``."""
+        moves ring, and anything else waits up to ``options.send_interval``. ``links``: the web
+        console's pages (``CONSULTA_WEB__BASE_URL``), which long messages point to."""
         if not options.status_channel:
             raise SlackConfigError(
                 "Slack needs the PPT channel for the status messages: set "
@@ -83,7 +86,7 @@ class SlackFront:
             )
         self.options = options
         self.ctx = BotContext(
-            db, time, env, options.status_channel, language, wake or asyncio.Event()
+            db, time, env, options.status_channel, language, wake or asyncio.Event(), links
         )
         self.client = web_client(options)
         self.socket_mode = bool(options.app_token)

@@ -8,10 +8,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import forms, lifecycle
 from bot.acting import Reply
-from bot.commands import open_list
+from bot.blocks import Block, context, header, packed, section
+from bot.commands import open_lines
 from bot.context import BotContext
 from bot.people import person
 from bot.status_board import CONCLUDE, EXTEND, REMIND, SEND
+from bot.texts import Phrasebook
+from consultation.links import ConsoleLinks
 from consultation.permissions import Deed
 
 
@@ -48,15 +51,8 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         async with ctx.db.session() as session:
             who = await person(session, event["user"], fallback=ctx.board_language)
             book = ctx.phrases(who.language)
-            text = (
-                await open_list(session, book, who.language)
-                if who.in_roster
-                else (book.not_in_roster())
-            )
-        blocks = [
-            {"type": "header", "text": {"type": "plain_text", "text": book.home_title()}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
-        ]
+            lines = await open_lines(session, book, who.language) if who.in_roster else []
+        blocks = home(lines, book, ctx.links, in_roster=who.in_roster)
         await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": blocks})
 
     app.action(REMIND)(on_remind)
@@ -64,6 +60,27 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     app.action(CONCLUDE)(on_conclude)
     app.action(SEND)(on_send)
     app.event("app_home_opened")(on_home)
+
+
+# Characters of the Home tab's list: a view holds 100 blocks of up to 3,000 characters each, so
+# about a thousand open consultations; past that the list says how many more and links.
+HOME_BUDGET = 200_000
+
+
+def home(
+    lines: list[str], book: Phrasebook, links: ConsoleLinks | None, *, in_roster: bool
+) -> list[Block]:
+    """Every open consultation, one line each, in as many sections as it takes."""
+    blocks = [header(book.home_title())]
+    if not in_roster:
+        return [*blocks, section(book.not_in_roster())]
+    if not lines:
+        return [*blocks, section(book.no_open())]
+    url = links.board() if links is not None else ""
+    blocks += packed(lines, budget=HOME_BUDGET, more=lambda n: book.home_more(n=n, url=url))
+    if links is not None:
+        blocks.append(context(book.home_console(url=url)))
+    return blocks
 
 
 def _who_what(body: dict[str, Any]) -> tuple[str, str]:

@@ -153,6 +153,7 @@ async def _status(
                 who.language,
                 now,
                 with_buttons=who.may(Deed.STEER),  # the steps are the PPT's: others only read
+                links=ctx.links,
             )
             found["blocks"] = blocks
             return text
@@ -165,9 +166,11 @@ async def _status(
 
 async def open_list(session: AsyncSession, book: Phrasebook, language: Language) -> str:
     """One line per open consultation: id, title, where it stands, its deadline."""
+    return "\n".join(await open_lines(session, book, language)) or book.no_open()
+
+
+async def open_lines(session: AsyncSession, book: Phrasebook, language: Language) -> list[str]:
     rows = await queries.consultations(session, states=[s.value for s in OPEN_STATES])
-    if not rows:
-        return book.no_open()
     lines = []
     for row in rows:
         title = escape(row.title_es if language is Language.ES else row.title_en)
@@ -179,4 +182,4 @@ async def open_list(session: AsyncSession, book: Phrasebook, language: Language)
             )
             line += f" · {deadline}"
         lines.append(line)
-    return "\n".join(lines)
+    return lines

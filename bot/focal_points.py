@@ -9,8 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.acting import Refusal, Reply, Work, act, show
-from bot.blocks import Block, button, paragraphs, section
+from bot.blocks import Block, button, section
 from bot.context import BotContext
+from bot.long_text import TextFile, text_blocks
 from bot.people import Person
 from bot.texts import Phrasebook, escape
 from consultation import answers, review
@@ -34,7 +35,8 @@ APPROVE, OBJECT, AMEND, AMEND_VIEW = (
 
 async def consult_message(
     session: AsyncSession, row: OutboxRow, book: Phrasebook, contact: ContactRow
-) -> tuple[list[Block], str]:
+) -> tuple[list[Block], str, TextFile | None]:
+    """The blocks, the notification text, and the whole text as a file when it is too long."""
     assert row.consultation_id is not None and contact.id is not None
     language = Language(contact.language)
     consultation = await load(session, row.consultation_id)
@@ -53,7 +55,14 @@ async def consult_message(
     )
     if row.payload.get("reminder"):
         intro = f"{book.reminder()} {intro}"
-    found = [section(intro), *paragraphs(text_of(version).in_language(language))]
+    shown, attached = text_blocks(
+        text_of(version).in_language(language),
+        book,
+        consultation_id=consultation.id,
+        version=version.number,
+        language=language,
+    )
+    found = [section(intro), *shown]
     if country is not None:
         value = json.dumps({"c": consultation.id, "v": version.number, "k": country.code})
         found.append(
@@ -67,7 +76,7 @@ async def consult_message(
                 ],
             }
         )
-    return found, intro
+    return found, intro, attached
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:

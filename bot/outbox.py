@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import focal_points, review, status_board, troika
 from bot.context import BotContext
+from bot.long_text import TextFile
 from consultation import journal, page_images
 from consultation.page_images import PageImage
 from consultation.review import REVIEW_NOTICE
@@ -67,6 +68,8 @@ class _Call:
     busy: datetime | None = None  # another sender holds that status message until then
     page: PageImage | None = None  # a held scanned note's page: uploaded under the message
     page_comment: str = ""
+    # A direct message's whole text, uploaded into its thread once the message is posted.
+    attached: TextFile | None = None
 
 
 class SlackOutbox:
@@ -151,18 +154,24 @@ class SlackOutbox:
             raise _Permanent("the contact has no Slack user id any more")
         book = self._ctx.phrases(Language(row.language))
         language = Language(row.language)
+        attached: TextFile | None = None
         if row.kind == focal_points.ASK:
-            blocks, text = await focal_points.consult_message(session, row, book, contact)
+            blocks, text, attached = await focal_points.consult_message(session, row, book, contact)
         elif row.kind == REVIEW_NOTICE:
-            blocks, text = await review.review_message(session, row, book, language)
+            blocks, text = await review.review_message(
+                session, row, book, language, links=self._ctx.links
+            )
             page = await page_images.page_image(session, int(row.payload["inbound_id"]))
             arguments = {"channel": contact.slack_user_id, "text": text, "blocks": blocks}
             comment = review.page_comment(language, page) if page else ""
             return _Call(row.id, "chat_postMessage", arguments, page=page, page_comment=comment)
         else:
-            blocks, text = await troika.direct_message(session, row, book, language, now)
+            blocks, text, attached = await troika.direct_message(session, row, book, language, now)
+        posted = row.payload.get("posted")
+        if attached is not None and posted:  # the message went out; its file did not yet
+            return _Call(row.id, "files_upload_v2", _upload(attached, posted))
         arguments = {"channel": contact.slack_user_id, "text": text, "blocks": blocks}
-        return _Call(row.id, "chat_postMessage", arguments)
+        return _Call(row.id, "chat_postMessage", arguments, attached=attached)
 
     async def _board(self, session: AsyncSession, row: OutboxRow, now: datetime) -> _Call:
         """Post the status message once, then update it in place.
@@ -196,7 +205,12 @@ class SlackOutbox:
         )
         language = self._ctx.board_language
         blocks, text = await status_board.board(
-            session, row.consultation_id, self._ctx.phrases(language), language, now
+            session,
+            row.consultation_id,
+            self._ctx.phrases(language),
+            language,
+            now,
+            links=self._ctx.links,
         )
         if not posted.ts:
             arguments = {"channel": self._ctx.status_channel, "text": text, "blocks": blocks}
@@ -207,6 +221,10 @@ class SlackOutbox:
     async def _send(self, call: _Call, report: DrainReport) -> None:
         try:
             answer = await self._call(call.method, **call.arguments)
+            if call.attached is not None:
+                where = {"channel": str(answer["channel"]), "ts": str(answer["ts"])}
+                await self._posted(call.row_id, where)
+                await self._call("files_upload_v2", **_upload(call.attached, where))
         except _Transient as exc:
             await self._record_transient(call, exc, report)
             return
@@ -248,6 +266,14 @@ class SlackOutbox:
             )
         except (_Transient, SlackApiError, SlackRequestError) as exc:
             log.warning("slack outbox %s: the page image was not uploaded: %s", call.row_id, exc)
+
+    async def _posted(self, row_id: int, posted: dict[str, str]) -> None:
+        """The message is out: a retry only uploads its file, never posts it twice."""
+        async with self._ctx.db.transaction() as session:
+            row = await session.get(OutboxRow, row_id, populate_existing=True)
+            assert row is not None
+            row.payload = {**row.payload, "posted": posted}
+            session.add(row)
 
     async def _record_transient(self, call: _Call, exc: _Transient, report: DrainReport) -> None:
         now = self._ctx.time.now()
@@ -316,7 +342,8 @@ class SlackOutbox:
             if status >= 500:
                 raise _Transient(_describe(exc)) from exc
             raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError, SlackRequestError) as exc:
+            # SlackRequestError: a file's upload step (files_upload_v2) was refused.
             raise _Transient(f"{type(exc).__name__}: {exc}") from exc
 
     async def _give_up(
@@ -364,6 +391,11 @@ async def _free_board(session: AsyncSession, consultation_id: str) -> SlackStatu
         posted.claimed_until = None
         session.add(posted)
     return posted
+
+
+def _upload(attached: TextFile, posted: dict[str, str]) -> dict[str, Any]:
+    """``files_upload_v2`` into the direct message's thread, under the message it completes."""
+    return {"channel": posted["channel"], "thread_ts": posted["ts"], **attached.arguments()}
 
 
 def _retry_after(exc: SlackApiError) -> timedelta:

@@ -11,13 +11,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.acting import Refusal, Reply, act, show
-from bot.blocks import Block, button, section
+from bot.blocks import Block, button, context, excerpt, packed, section
 from bot.context import BotContext
 from bot.people import Person
 from bot.texts import Phrasebook, escape
 from consultation import held, review
 from consultation.answers import ProposedChange
 from consultation.errors import NotFound
+from consultation.links import ConsoleLinks
 from consultation.page_images import PageImage
 from consultation.permissions import Deed
 from consultation.vocabulary import AmendmentAction, Language, PositionValue
@@ -29,13 +30,22 @@ CONFIRM, CORRECT, REJECT, CORRECT_VIEW = (
     "review_reject",
     "review_correct",
 )
-_QUOTE = 1500
+_QUOTE = 1500  # characters of the sender's own words; the whole message is in the console
+_READING = 3000  # the reading and its amendments, each amendment's text in excerpt
+_PROPOSED = 240
 _LINE = re.compile(r"^(?P<sign>[+-]?)\s*(?P<n>\d+)\s*(?::\s*(?P<text>.*))?$")
 
 
 async def review_message(
-    session: AsyncSession, row: OutboxRow, book: Phrasebook, language: Language
+    session: AsyncSession,
+    row: OutboxRow,
+    book: Phrasebook,
+    language: Language,
+    *,
+    links: ConsoleLinks | None = None,
 ) -> tuple[list[Block], str]:
+    """The held reply in excerpts (what was read, the sender's words), with where to read it
+    whole: the console's page for it, or the command line."""
     inbound = await session.get(InboundMessageRow, int(row.payload["inbound_id"]))
     if inbound is None:
         raise NotFound(f"inbound message {row.payload['inbound_id']} is gone")
@@ -65,14 +75,22 @@ async def review_message(
             country=inbound.country or "",
             action=a["action"],
             paragraph=a["paragraph"],
-            proposed=escape(a.get("proposed") or ""),
+            proposed=escape(excerpt(a.get("proposed"), _PROPOSED)),
         )
         for n, a in enumerate(amendments, start=1)
     ]
-    blocks: list[Block] = [section(intro), section("\n".join(lines)[:2900])]
+    more = lambda n: book.more_read(n=n)  # noqa: E731
+    blocks: list[Block] = [section(intro), *packed(lines, budget=_READING, more=more)]
     own = " ".join(str(reading.get("own_text") or "").split())
     if own:
-        blocks.append(section("> " + escape(own[:_QUOTE]) + ("…" if len(own) > _QUOTE else "")))
+        blocks.append(section("> " + escape(excerpt(own, _QUOTE))))
+    # Where to read it whole: always the console when there is one; otherwise the command
+    # line, said when this message shows only part of it.
+    cut = len(own) > _QUOTE or sum(len(line) + 1 for line in lines) > _READING
+    cut = cut or any(len(a.get("proposed") or "") > _PROPOSED for a in amendments)
+    if inbound.id is not None and (links is not None or cut):
+        url = links.review(inbound.id) if links is not None else ""
+        blocks.append(context(book.review_whole(url=url, number=inbound.id)))
     value = json.dumps({"i": inbound.id})
     buttons = [button(book.reject(), REJECT, value, "danger")]
     if inbound.consultation_id and inbound.country and inbound.version is not None:
@@ -144,7 +162,11 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         )
         async with ctx.db.session() as session:
             blocks, _ = await review_message(
-                session, _notice(meta["i"]), ctx.phrases(reply.language), reply.language
+                session,
+                _notice(meta["i"]),
+                ctx.phrases(reply.language),
+                reply.language,
+                links=ctx.links,
             )
         message = {"ts": meta["ts"], "blocks": blocks}
         await show(client, {**body, "channel": {"id": meta["channel"]}, "message": message}, reply)

@@ -1,17 +1,19 @@
 """A consultation's live status as Block Kit: one message per consultation, updated in place."""
 
 import json
-import unicodedata
 from datetime import datetime
 
 import arrow
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.blocks import Block
+from bot import limits
+from bot.blocks import Block, context, excerpt, header, packed, plain, section, sections, shorten
+from bot.board_summary import MEMBERS_BUDGET, attention, sort_key
 from bot.texts import Phrasebook, escape
 from consultation import held, tally
 from consultation.deadlines import render_deadline
 from consultation.drafting import troika_consensus
+from consultation.links import ConsoleLinks
 from consultation.notes import Notes, notes_for
 from consultation.status import ConsultationStatus, MemberLine, consultation_status
 from consultation.vocabulary import Kind, Language, Standing, State
@@ -27,7 +29,11 @@ MARKS = {
 }
 _EXCERPT = 120
 _REASONS = 400  # a held reply's reasons on a member's line; the review item has them whole
-_SECTION = 3000
+# Shares of the message's 10,000 characters of block text (``limits.MESSAGE_BLOCKS_TEXT``):
+# the header (150), the summary, the members (``MEMBERS_BUDGET``), the open amendments, and a
+# few hundred for the counts, the link, the buttons and the time of the update.
+_SUMMARY = 1500
+_AMENDMENTS = 1500
 REMIND, EXTEND, CONCLUDE, SEND = "board_remind", "board_extend", "board_conclude", "board_send"
 
 
@@ -39,10 +45,12 @@ async def board(
     now: datetime,
     *,
     with_buttons: bool = True,
+    links: ConsoleLinks | None = None,
 ) -> tuple[list[Block], str]:
     """The blocks and the notification text of a consultation's status, as of ``now``."""
     status = await consultation_status(session, consultation_id, now=now)
-    blocks = render(status, await notes_for(session, status), book, language, with_buttons)
+    notes = await notes_for(session, status)
+    blocks = render(status, notes, book, language, with_buttons, links=links)
     row = status.consultation
     title = row.title_es if language is Language.ES else row.title_en
     return blocks, f"{row.id} · {title} · {book.state(value=row.state)}"
@@ -54,10 +62,15 @@ def render(
     book: Phrasebook,
     language: Language,
     with_buttons: bool = True,
+    *,
+    links: ConsoleLinks | None = None,
 ) -> list[Block]:
     row = status.consultation
     title = row.title_es if language is Language.ES else row.title_en
-    summary = [
+    heading = f"{row.id} · {title}"
+    # A title too long for the header is shortened there and said whole below it.
+    summary = [f"*{escape(title)}*"] if len(heading) > limits.HEADER_TEXT else []
+    summary += [
         book.summary(
             state_value=row.state,
             version=status.version.number,
@@ -79,10 +92,7 @@ def render(
         outcome = row.outcome or status.result.outcome.value
         depends = [] if row.outcome else _depends(status, language)
         summary.append(book.outcome_line(outcome=outcome, final=bool(row.outcome), depends=depends))
-    blocks: list[Block] = [
-        {"type": "header", "text": _plain(f"{row.id} · {title}", 150)},
-        {"type": "section", "text": _mrkdwn("\n".join(summary))},
-    ]
+    blocks: list[Block] = [header(heading), section(shorten("\n".join(summary), _SUMMARY))]
     if status.version.distributed_at is not None:
         blocks += _members(status, notes, book, language)
     if status.open_amendments:
@@ -96,21 +106,27 @@ def render(
             )
             for a in status.open_amendments
         ]
-        blocks.append({"type": "section", "text": _mrkdwn(_fit("\n".join(lines)))})
+        url = links.consultation(row.id) if links is not None else ""
+        more = lambda n: book.more_amendments(n=n, url=url)  # noqa: E731
+        blocks += packed(lines, budget=_AMENDMENTS, more=more)
     buttons = _buttons(status, book) if with_buttons else []
     if buttons:
         blocks.append({"type": "actions", "block_id": f"board:{row.id}", "elements": buttons})
     updated = arrow.get(status.now).to(row.timezone).format("YYYY-MM-DD HH:mm")
-    blocks.append({"type": "context", "elements": [_mrkdwn(book.updated(when=updated))]})
+    if links is not None:
+        blocks.append(context(book.console_board(url=links.consultation(row.id), id=row.id)))
+    blocks.append(context(book.updated(when=updated)))
     return blocks
 
 
 def _members(
     status: ConsultationStatus, notes: Notes, book: Phrasebook, language: Language
 ) -> list[Block]:
+    """One line per member while they fit the members' share of the message; past it, the
+    counts and the countries that need attention (``bot.board_summary``)."""
     lines = []
     named = [(m.name_es if language is Language.ES else m.name_en, m) for m in status.members]
-    for name, m in sorted(named, key=lambda pair: _sort_key(pair[0])):
+    for name, m in sorted(named, key=lambda pair: sort_key(pair[0])):
         extra = []
         if m.amendments:
             extra.append(book.amendment_count(n=m.amendments))
@@ -125,13 +141,11 @@ def _members(
             f"{MARKS[m.standing]} *{name}* — {book.standing(value=m.standing.value)}"
             f"{_held(m, book, language)}{tail}"
         )
+    if sum(len(line) + 1 for line in lines) > MEMBERS_BUDGET:
+        return attention(status, book, language, set(notes.bouncing), set(notes.away))
     counts: dict[str, int] = {s.value: status.result.count(s) for s in Standing}
     counts["held"] = sum(len(m.held) for m in status.members)
-    return [
-        {"type": "divider"},
-        *_sections(lines),
-        {"type": "context", "elements": [_mrkdwn(book.counts(c=counts))]},
-    ]
+    return [{"type": "divider"}, *sections(lines), context(book.counts(c=counts))]
 
 
 def _held(m: MemberLine, book: Phrasebook, language: Language) -> str:
@@ -151,22 +165,7 @@ def _depends(status: ConsultationStatus, language: Language) -> list[tuple[str, 
         for m in status.members
         if m.code in status.depends_on
     ]
-    return sorted(found, key=lambda pair: _sort_key(pair[0]))
-
-
-def _sections(lines: list[str]) -> list[Block]:
-    """Lines packed into sections of at most 3,000 characters each (Slack refuses the whole
-    message past that), never splitting a line; 11 members with held reasons fit in a few
-    sections, far from the 50 blocks a message may hold."""
-    sections: list[list[str]] = [[]]
-    size = 0
-    for line in (_fit(line) for line in lines):
-        if sections[-1] and size + 1 + len(line) > _SECTION:
-            sections.append([])
-            size = 0
-        size += len(line) + (1 if sections[-1] else 0)
-        sections[-1].append(line)
-    return [{"type": "section", "text": _mrkdwn("\n".join(chunk))} for chunk in sections if chunk]
+    return sorted(found, key=lambda pair: sort_key(pair[0]))
 
 
 def _buttons(status: ConsultationStatus, book: Phrasebook) -> list[Block]:
@@ -188,7 +187,7 @@ def _buttons(status: ConsultationStatus, book: Phrasebook) -> list[Block]:
 def _button(label: str, action_id: str, consultation_id: str, *, primary: bool = False) -> Block:
     button: Block = {
         "type": "button",
-        "text": _plain(label, 75),
+        "text": plain(label, limits.BUTTON_TEXT),
         "action_id": action_id,
         "value": json.dumps({"c": consultation_id}),
     }
@@ -197,24 +196,5 @@ def _button(label: str, action_id: str, consultation_id: str, *, primary: bool =
     return button
 
 
-def _plain(text: str, limit: int) -> Block:
-    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…"}
-
-
-def _mrkdwn(text: str) -> Block:
-    return {"type": "mrkdwn", "text": text}
-
-
-def _fit(text: str) -> str:
-    """A section holds 3,000 characters; past that Slack refuses the whole message."""
-    return text if len(text) <= _SECTION else text[: _SECTION - 1] + "…"
-
-
-def _sort_key(name: str) -> str:
-    """Alphabetical as a reader expects it: Panamá among the Ps, accents aside."""
-    return "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
-
-
 def _excerpt(text: str | None, limit: int = _EXCERPT) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return excerpt(text, limit)

@@ -9,8 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.acting import Refusal, Reply, Work, act, show
-from bot.blocks import Block, button, paragraphs, section
+from bot.blocks import Block, button, section
 from bot.context import BotContext
+from bot.long_text import TextFile, text_blocks
 from bot.people import Person
 from bot.status_board import SEND
 from bot.texts import Phrasebook, escape
@@ -26,8 +27,9 @@ APPROVE, CHANGES, CHANGES_VIEW = "troika_approve", "troika_changes", "troika_cha
 
 async def direct_message(
     session: AsyncSession, row: OutboxRow, book: Phrasebook, language: Language, now: datetime
-) -> tuple[list[Block], str]:
-    """The blocks and notification text of a queued direct message (``row.kind``)."""
+) -> tuple[list[Block], str, TextFile | None]:
+    """The blocks and notification text of a queued direct message (``row.kind``), and the
+    whole draft as a file when it is too long for one message."""
     assert row.consultation_id is not None
     consultation = await load(session, row.consultation_id)
     title = escape(consultation.title_es if language is Language.ES else consultation.title_en)
@@ -43,13 +45,16 @@ async def direct_message(
             button(book.approve(), APPROVE, value, "primary"),
             button(book.request_changes(), CHANGES, value, "danger"),
         ]
-        blocks = [section(intro), *paragraphs(draft)]
+        shown, attached = text_blocks(
+            draft, book, consultation_id=consultation.id, version=version.number, language=language
+        )
+        blocks = [section(intro), *shown]
         blocks.append({"type": "actions", "block_id": "troika_answer", "elements": buttons})
-        return blocks, intro
+        return blocks, intro, attached
     if row.kind == "troika_agreed":
         text = book.troika_agreed(id=consultation.id, title=title)
         send = button(book.send_now(), SEND, json.dumps({"c": consultation.id}), "primary")
-        return [section(text), {"type": "actions", "elements": [send]}], text
+        return [section(text), {"type": "actions", "elements": [send]}], text, None
     if row.kind == "troika_returned":
         reviews = await queries.troika_reviews(session, consultation.id, round_)
         comments = [
@@ -58,7 +63,7 @@ async def direct_message(
             if r.status == TroikaStatus.CHANGES_REQUESTED.value
         ]
         text = book.troika_returned(id=consultation.id, title=title, comments=comments)
-        return [section(text)], text
+        return [section(text)], text, None
     raise ValueError(f"no Slack message for outbox kind {row.kind!r}")
 
 
@@ -91,7 +96,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         reply = await answer(ctx, body["user"]["id"], meta, approve=False, comment=comment)
         # A view carries no message: the draft is drawn again under the answer.
         async with ctx.db.session() as session:
-            blocks, _ = await direct_message(
+            blocks, *_ = await direct_message(
                 session, _ask(meta), ctx.phrases(reply.language), reply.language, ctx.time.now()
             )
         message = {"ts": meta["ts"], "blocks": blocks}

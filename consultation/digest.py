@@ -31,8 +31,11 @@ from store.tables import (
 NEWS = ("distributed", "revised", "extended", "tallied", "concluded", "withdrawn", "reminded")
 
 
-async def gather(session: AsyncSession, *, now: datetime, since: datetime) -> dict[str, Any]:
-    """The digest's content at ``now``; news is what happened after ``since``."""
+async def gather(
+    session: AsyncSession, *, now: datetime, since: datetime, console: str | None = None
+) -> dict[str, Any]:
+    """The digest's content at ``now``; news is what happened after ``since``. ``console``:
+    the web console's address, which the digest links to for what it only summarises."""
     open_rows = await queries.consultations(session, states=[s.value for s in OPEN_STATES])
     views = [await consultation_status(session, row.id, now=now) for row in open_rows]
     views.sort(key=_by_deadline)
@@ -49,6 +52,7 @@ async def gather(session: AsyncSession, *, now: datetime, since: datetime) -> di
         "review_unlinked": await _review_unlinked(session),
         "failing": failing,
         **await delivery_notes(session, now=now, since=since),
+        "console": console,
     }
 
 

@@ -55,6 +55,7 @@ class ScheduleConfig:
     extension_days: int = reminders.SUGGESTED_EXTENSION_DAYS
     max_attempts: int = 5
     retry_after: timedelta = timedelta(minutes=5)
+    console: str | None = None  # the web console's public address: the digest links there
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ class Scheduler:
     ) -> tuple[str, str]:
         if job.key != digest_key(st_today(now, self.config)):
             return "skipped", "a later day's digest replaces it"
-        content = await digest.gather(session, now=now, since=await last_digest_at(session, now))
+        since = await last_digest_at(session, now)
+        content = await digest.gather(session, now=now, since=since, console=self.config.console)
         await journal.queue_emails(
             session,
             kind="digest",

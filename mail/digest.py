@@ -1,6 +1,7 @@
 """The ST's daily digest in words: the gathered payload in the reader's language and zone."""
 
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -10,6 +11,7 @@ from jinja2 import Environment
 
 from consultation import held
 from consultation.deadlines import render_deadline
+from consultation.links import ConsoleLinks
 from consultation.vocabulary import Language
 
 _SIGNATURE = {
@@ -17,6 +19,16 @@ _SIGNATURE = {
     Language.EN: "consulta · written consultations of the RCM",
 }
 _DAY = {Language.ES: "dddd D [de] MMMM [de] YYYY", Language.EN: "dddd D MMMM YYYY"}
+# Gmail clips a message past 102 KB, and the ST sees only the start: 50 consultations of 193
+# members each, listed whole, made 176 KB. The digest is rendered with the first of these caps
+# that keeps its HTML under ``HTML_LIMIT``: how many names a list shows and how many held replies
+# and absences each consultation shows, before it says "and N more" (the console has them all).
+# Eleven members never reach the first.
+HTML_LIMIT = 100_000
+CAPS = ((12, 10), (3, 2), (0, 0))
+# Answers since the last digest listed one by one up to this many; past it, counted by position.
+ANSWERS = 12
+_ORDER = ("object", "amend", "abstain", "approve")
 
 
 def digest_message(
@@ -37,18 +49,32 @@ def digest_message(
 def render_digest(
     env: Environment, payload: dict[str, Any], *, language: Language, timezone: str, recipient: str
 ) -> tuple[str, str, str]:
-    """Subject, text and HTML of one digest."""
-    context = digest_context(payload, language=language, timezone=timezone)
-    context["recipient"] = recipient
+    """Subject, text and HTML of one digest, summarised as much as it takes to fit."""
     name = f"digest/digest.{language.value}"
-    module = env.get_template(f"{name}.txt").make_module(context)
-    subject = " ".join(str(module.__dict__["subject"]).split())
+    for shown, items in CAPS:
+        context = digest_context(
+            payload, language=language, timezone=timezone, shown=shown, items=items
+        )
+        context["recipient"] = recipient
+        module = env.get_template(f"{name}.txt").make_module(context)
+        subject = " ".join(str(module.__dict__["subject"]).split())
+        html = env.get_template(f"{name}.html").render(context, subject=subject)
+        if len(html.encode("utf-8")) < HTML_LIMIT:
+            break
     text = str(module).strip() + "\n"
-    html = env.get_template(f"{name}.html").render(context, subject=subject)
     return subject, text, html
 
 
-def digest_context(payload: dict[str, Any], *, language: Language, timezone: str) -> dict[str, Any]:
+def digest_context(
+    payload: dict[str, Any],
+    *,
+    language: Language,
+    timezone: str,
+    shown: int = CAPS[0][0],
+    items: int = CAPS[0][1],
+) -> dict[str, Any]:
+    """The digest in words; lists show at most ``shown`` names, and ``items`` held replies and
+    absences per consultation."""
     index = 0 if language is Language.ES else 1
     names: dict[str, list[str]] = payload["names"]
 
@@ -57,6 +83,10 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
 
     def listed(codes: list[str]) -> list[str]:
         return sorted((name(c) for c in codes), key=_collation)
+
+    def some(codes: list[str]) -> list[str]:
+        """At most ``shown`` names; ``…_more`` counts the rest."""
+        return listed(codes)[:shown]
 
     def local(instant: str | None) -> str:
         if not instant:
@@ -82,32 +112,40 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
         }
 
     now = arrow.get(payload["now"]).to(timezone)
+    links = ConsoleLinks.of(payload.get("console"))
     consultations = [
         {
             **c,
             "title": c["title"][index] or c["title"][0],
             "deadline": deadline(c["deadline"]),
             "urgent": c["kind"] == "urgent",
-            "pending": listed(c["pending"]),
-            "pending_failing": listed(c["pending_failing"]),
-            "silent": listed(c["silent"]),
-            "blocking": listed(c["blocking"]),
-            "extension_requested": listed(c["extension_requested"]),
+            **_capped("pending", some(c["pending"]), c["pending"]),
+            **_capped("pending_failing", some(c["pending_failing"]), c["pending_failing"]),
+            **_capped("silent", some(c["silent"]), c["silent"]),
+            **_capped("blocking", some(c["blocking"]), c["blocking"]),
+            **_capped(
+                "extension_requested", some(c["extension_requested"]), c["extension_requested"]
+            ),
             "troika_pending": listed(c["troika_pending"]),
             "projected": c.get("projected", ""),
             "depends": sorted(
                 ((name(code), newer) for code, newer in c.get("depends", [])),
                 key=lambda pair: _collation(pair[0]),
             ),
-            "review": [held(r) for r in c["review"]],
-            "out_of_office": [
-                {
-                    **o,
-                    "country": name(o["country"]) if o["country"] else "",
-                    "until": _day(o["until"], language) if o["until"] else "",
-                }
-                for o in c["out_of_office"]
-            ],
+            **_capped("review", [held(r) for r in c["review"][:items]], c["review"]),
+            **_capped(
+                "out_of_office",
+                [
+                    {
+                        **o,
+                        "country": name(o["country"]) if o["country"] else "",
+                        "until": _day(o["until"], language) if o["until"] else "",
+                    }
+                    for o in c["out_of_office"][:items]
+                ],
+                c["out_of_office"],
+            ),
+            "url": links.consultation(c["id"]) if links else "",
         }
         for c in payload["consultations"]
     ]
@@ -126,7 +164,7 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
                 }
                 for e in entry["events"]
             ],
-            "answers": [(name(a[0]), a[1], a[2]) for a in entry["answers"]],
+            **_answers(entry["answers"], name, some),
         }
         for entry in payload["changes"]
     ]
@@ -157,8 +195,36 @@ def digest_context(payload: dict[str, Any], *, language: Language, timezone: str
         ],
         "unverified_bounces": payload.get("unverified_bounces", 0),
         "zone": timezone.rsplit("/", 1)[-1].replace("_", " "),
+        "console": links.board() if links else "",
         "signature": _SIGNATURE[language],
     }
+
+
+def _capped(key: str, shown: list[Any], whole: list[Any]) -> dict[str, Any]:
+    """A list as shown, and ``{key}_more``: how many it leaves out."""
+    return {key: shown, f"{key}_more": len(whole) - len(shown)}
+
+
+def _answers(
+    answers: list[list[Any]],
+    name: Callable[[str | None], str],
+    some: Callable[[list[str]], list[str]],
+) -> dict[str, Any]:
+    """The answers since the last digest: each one while they are few; past ``ANSWERS``,
+    counted by position, naming the objecting and amending countries and those asking for
+    time (``answers`` is then empty and ``tally`` says it)."""
+    if len(answers) <= ANSWERS:
+        answered = [(name(a[0]), a[1], a[2]) for a in answers]
+        return {"answers": answered, "tally": [], "more_time": [], "more_time_more": 0}
+    tally = []
+    for position in _ORDER:
+        codes = [a[0] for a in answers if a[1] == position]
+        if codes:
+            named = position in ("object", "amend")
+            shown = some(codes) if named else []
+            tally.append((position, len(codes), shown, len(codes) - len(shown) if named else 0))
+    asking = [a[0] for a in answers if a[2]]
+    return {"answers": [], "tally": tally, **_capped("more_time", some(asking), asking)}
 
 
 def _day(iso: str, language: Language) -> str:

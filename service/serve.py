@@ -18,6 +18,7 @@ import click
 
 from bot.app import SlackFront
 from consultation.errors import ConsultaError
+from consultation.links import ConsoleLinks
 from consultation.scheduler import Scheduler
 from consultation.vocabulary import Language, Role
 from mail.front import MailFront
@@ -73,6 +74,7 @@ async def serve_until_stopped(
                 env=templates(),
                 language=await _ppt_language(db, settings.language),
                 wake=slack_wake,
+                links=ConsoleLinks.of(settings.web.base_url),
             )
             if settings.slack is not None
             else None

@@ -155,6 +155,7 @@ def schedule_config(settings: Settings) -> ScheduleConfig:
         st_calendar=chosen.st_calendar,
         st_timezone=chosen.st_timezone,
         extension_days=chosen.extension_days,
+        console=settings.web.base_url,
     )
 
 

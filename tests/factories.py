@@ -56,13 +56,14 @@ async def make_consultation(
     silence: SilenceRule = SilenceRule.NO_OBJECTION,
     text: Text | None = None,
     seed: bool = True,
+    title: tuple[str, str] = ("Flujos extracontinentales", "Extra-continental flows"),
 ) -> Made:
     """A consultation in ``state`` (draft, troika_review or consulting), created the real way."""
     if seed:
         await seed_roster(db, time.now())
     draft = drafting.Draft(
-        title_es="Flujos extracontinentales",
-        title_en="Extra-continental flows",
+        title_es=title[0],
+        title_en=title[1],
         text=text or Text(es=TEXT_ES, en=TEXT_EN),
         kind=kind,
         silence=silence,

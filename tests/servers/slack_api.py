@@ -234,7 +234,8 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         found: dict[str, Any] = json.loads(raw or "{}")
         return found
-    args: dict[str, Any] = dict(parse_qsl(raw))
+    # Some methods (files.getUploadURLExternal) carry their arguments in the query string.
+    args: dict[str, Any] = {**request.query, **dict(parse_qsl(raw))}
     for key in ("blocks", "view"):
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
