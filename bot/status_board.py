@@ -43,22 +43,16 @@ class Notes:
 async def notes_for(session: AsyncSession, status: ConsultationStatus) -> Notes:
     since = status.version.distributed_at or status.version.created_at
     away: dict[str, list[tuple[str, str | None]]] = {}
-    for event in await queries.events(session, status.consultation.id):
+    for event in await queries.events(session, status.consultation.id, kinds=["out_of_office"]):
         country = event.payload.get("country")
-        if event.kind == "out_of_office" and country and event.at >= since:
+        if country and event.at >= since:
             until = event.payload.get("until")
             away.setdefault(str(country), []).append(
                 (str(event.payload.get("contact") or event.actor), str(until) if until else None)
             )
-    bouncing: dict[str, list[str]] = {}
-    for line in status.members:
-        for contact in await queries.contacts_with_role(
-            session, Role.FOCAL_POINT.value, party=line.code
-        ):
-            assert contact.id is not None
-            failing = [e.address for e in await queries.emails_of(session, contact.id) if e.failing]
-            bouncing.setdefault(line.code, []).extend(failing)
-    return Notes(away, {code: found for code, found in bouncing.items() if found})
+    failing = await queries.failing_addresses(session, Role.FOCAL_POINT.value)
+    members = {line.code for line in status.members}
+    return Notes(away, {code: found for code, found in failing.items() if code in members})
 
 
 async def board(

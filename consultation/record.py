@@ -77,28 +77,24 @@ async def gather(session: AsyncSession, consultation_id: str) -> Record:
     events = await queries.events(session, row.id)
     positions = await queries.positions(session, row.id)
     amendments = await queries.amendments(session, row.id)
+    # Every message the record refers to, in one query: the answers' sources among them.
+    referred = {e.inbound_id for e in events} | {p.inbound_id for p in positions}
+    sources = await queries.inbound_messages(session, (i for i in referred if i is not None))
     versions = [
-        await _version(session, v, events, positions, amendments)
+        _version(v, events, positions, amendments, sources)
         for v in await queries.versions(session, row.id)
     ]
-    troika: list[TroikaReviewRow] = []
-    for round_ in range(1, row.troika_round + 1):
-        troika += await queries.troika_reviews(session, row.id, round_)
-    referred = {e.inbound_id for e in events} | {p.inbound_id for p in positions}
-    messages = [
-        found
-        for number in sorted(i for i in referred if i is not None)
-        if (found := await session.get(InboundMessageRow, number)) is not None
-    ]
+    troika = await queries.all_troika_reviews(session, row.id)
+    messages = [sources[number] for number in sorted(sources)]
     return Record(row, members, versions, troika, events, messages)
 
 
-async def _version(
-    session: AsyncSession,
+def _version(
     version: VersionRow,
     events: list[EventRow],
     positions: list[PositionRow],
     amendments: list[AmendmentRow],
+    sources: dict[int, InboundMessageRow],
 ) -> VersionEntry:
     mine = [e for e in events if e.payload.get("version") == version.number]
     sent = next((e for e in mine if e.kind in ("distributed", "revised")), None)
@@ -107,11 +103,7 @@ async def _version(
     for position in positions:
         if position.version != version.number:
             continue
-        source = (
-            await session.get(InboundMessageRow, position.inbound_id)
-            if position.inbound_id
-            else None
-        )
+        source = sources.get(position.inbound_id) if position.inbound_id else None
         own = [a for a in amendments if a.position_id == position.id]
         answers.setdefault(position.country, []).append(AnswerEntry(position, source, own))
     return VersionEntry(
