@@ -115,7 +115,9 @@ class MailFront:
         try:
             if self._reader is not None:
                 await self._reader.start()
-            await _despite_outages("processing stored mail", self.inbox.process_stored, stop)
+            await _despite_outages(
+                "processing stored mail", lambda: self.inbox.process_stored(stop=stop), stop
+            )
             async with asyncio.TaskGroup() as group:
                 if self._config.imap is not None and self._lock is not None:
                     group.create_task(self._listen(self._config.imap, self._lock, stop))
@@ -149,8 +151,8 @@ class MailFront:
             self._wake.clear()
             wait = self._config.interval
             try:
-                await self.inbox.process_stored()
-                _log(await self.outbox.drain())
+                await self.inbox.process_stored(stop=stop)
+                _log(await self.outbox.drain(stop=stop))
                 failures = 0
             except Exception as exc:
                 if not unavailable(exc):

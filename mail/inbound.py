@@ -202,15 +202,20 @@ class Inbox:
             verdict=verdict,
         )
 
-    async def process_stored(self) -> int:
-        """Pick up messages stored but not processed (a restart mid-batch, earlier failures)."""
+    async def process_stored(self, *, stop: asyncio.Event | None = None) -> int:
+        """Pick up messages stored but not processed (a restart mid-batch, earlier failures),
+        until ``stop`` is set (the rest waits for the next start: they are stored)."""
         async with self._db.session() as session:
             query = select(InboundMessageRow.id).where(InboundMessageRow.status == "stored")
             ids = list((await session.exec(query.order_by(col(InboundMessageRow.id)))).all())
+        done = 0
         for inbound_id in ids:
+            if stop is not None and stop.is_set():
+                break
             assert inbound_id is not None
             await self.process(inbound_id)
-        return len(ids)
+            done += 1
+        return done
 
     async def _count_failure(self, inbound_id: int, exc: Exception) -> None:
         async with self._db.transaction() as session:

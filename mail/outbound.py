@@ -91,8 +91,12 @@ class EmailOutbox:
     def paused_until(self) -> datetime | None:
         return self._paused_until
 
-    async def drain(self, *, limit: int = 1000) -> DrainReport:
-        """Send what is due, up to ``limit`` notices (none while paused after a refusal).
+    async def drain(
+        self, *, limit: int = 1000, stop: asyncio.Event | None = None
+    ) -> DrainReport:
+        """Send what is due, up to ``limit`` notices (none while paused after a refusal),
+        until ``stop`` is set: the service stops between two notices, not after a drain
+        (docker-compose allows 30 s; a thousand notices to a slow relay take minutes).
 
         Cancelled, it first finishes the notice in flight: a message the SMTP server has
         accepted is recorded as sent before the cancellation goes on, so a shutdown never
@@ -101,6 +105,8 @@ class EmailOutbox:
         """
         report = DrainReport()
         for _ in range(limit):
+            if stop is not None and stop.is_set():
+                break
             if self._paused_until is not None and self._time.now() < self._paused_until:
                 report.refused = True
                 break
