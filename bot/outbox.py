@@ -77,9 +77,7 @@ class SlackOutbox:
         # Slack's rate limits are per method and workspace: after a 429 every call waits.
         self._paused_until: datetime | None = None
 
-    async def drain(
-        self, *, limit: int = 1000, stop: asyncio.Event | None = None
-    ) -> DrainReport:
+    async def drain(self, *, limit: int = 1000, stop: asyncio.Event | None = None) -> DrainReport:
         """Send what is due, up to ``limit`` calls, until ``stop`` is set: the service
         stops between two calls, not after a drain."""
         report = DrainReport()

@@ -91,9 +91,7 @@ class EmailOutbox:
     def paused_until(self) -> datetime | None:
         return self._paused_until
 
-    async def drain(
-        self, *, limit: int = 1000, stop: asyncio.Event | None = None
-    ) -> DrainReport:
+    async def drain(self, *, limit: int = 1000, stop: asyncio.Event | None = None) -> DrainReport:
         """Send what is due, up to ``limit`` notices (none while paused after a refusal),
         until ``stop`` is set: the service stops between two notices, not after a drain
         (docker-compose allows 30 s; a thousand notices to a slow relay take minutes).

@@ -67,8 +67,7 @@ async def test_sigterm_stops_a_drain_of_a_thousand_notices_between_two_of_them(
     assert process.returncode == 0, stderr.decode()
     assert b"Traceback" not in stderr
     received = [
-        str(message_from_bytes(m.data, policy=policy.default)["Message-ID"])
-        for m in smtpd.received
+        str(message_from_bytes(m.data, policy=policy.default)["Message-ID"]) for m in smtpd.received
     ]
     assert len(received) < BACKLOG / 2  # it stopped, it did not drain
     assert [m for m, n in Counter(received).items() if n > 1] == []
