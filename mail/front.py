@@ -39,7 +39,7 @@ from mail.compose import Identity
 from mail.imap import Fetched, ImapConfig, ImapListener
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
 from mail.imap_session import Interrupted, until
-from mail.inbound import Inbox
+from mail.inbound import BatchIntake, Inbox
 from mail.mailbox_state import MailboxState
 from mail.mailbox_store import StoredMailboxState
 from mail.outbound import DrainReport, EmailOutbox
@@ -128,10 +128,10 @@ class MailFront:
                 await self._reader.close()
 
     async def _listen(self, imap: ImapConfig, lock: LeaderLock, stop: asyncio.Event) -> None:
+        stored = BatchIntake(self.inbox)
+
         async def handle(message: Fetched) -> None:
-            await self.inbox.receive(
-                message.raw, size=message.size, header_only=not message.complete
-            )
+            await stored.receive(message)
             self._wake.set()
             if self._after_receive is not None:
                 self._after_receive()
@@ -140,7 +140,9 @@ class MailFront:
             # The message in hand when the database went is not marked handled: the next
             # run starts with it again (the inbox deduplicates).
             await _despite_outages(
-                "listening", lambda: ImapListener(imap, self._state).run(handle, ended), ended
+                "listening",
+                lambda: ImapListener(imap, self._state, on_batch=stored.store).run(handle, ended),
+                ended,
             )
 
         await lead(lock, listen, stop, retry=self._config.leader_retry)

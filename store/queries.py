@@ -253,6 +253,23 @@ async def events(
     return list((await session.exec(query.order_by(col(EventRow.id)))).all())
 
 
+async def count_members(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(CountryRow).where(CountryRow.status == "member")
+    return (await session.exec(query)).one()
+
+
+async def members_answered(session: AsyncSession, consultation_id: str, version_number: int) -> int:
+    """How many member countries have stated a position on a version."""
+    query = (
+        select(func.count(func.distinct(PositionRow.country)))
+        .join(CountryRow, col(CountryRow.code) == col(PositionRow.country))
+        .where(PositionRow.consultation_id == consultation_id)
+        .where(PositionRow.version == version_number, col(PositionRow.value).is_not(None))
+        .where(CountryRow.status == "member")
+    )
+    return (await session.exec(query)).one()
+
+
 async def count_consultations(session: AsyncSession) -> int:
     return (await session.exec(select(func.count()).select_from(ConsultationRow))).one()
 
