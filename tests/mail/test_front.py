@@ -180,9 +180,7 @@ async def test_a_crash_mid_batch_loses_nothing_and_repeats_nothing(
         await asyncio.wait_for(task, WAIT)
     rows = await inbound(db)
     # The whole fetched batch was stored (one transaction) before the first was read.
-    assert [r.status for r in rows] == ["recorded", "recorded"] + ["stored"] * (
-        len(ANSWERING) - 2
-    )
+    assert [r.status for r in rows] == ["recorded", "recorded"] + ["stored"] * (len(ANSWERING) - 2)
 
     async with running(make_front(db, time, smtpd, dovecot)):  # the restart
         await until(lambda: _equals(outbox_sent(db, "answer_recorded"), 2 * len(ANSWERING)))
