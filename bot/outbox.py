@@ -83,9 +83,13 @@ class SlackOutbox:
         # Slack's rate limits are per method and workspace: after a 429 every call waits.
         self._paused_until: datetime | None = None
 
-    async def drain(self, *, limit: int = 1000) -> DrainReport:
+    async def drain(self, *, limit: int = 1000, stop: asyncio.Event | None = None) -> DrainReport:
+        """Send what is due, up to ``limit`` calls, until ``stop`` is set: the service
+        stops between two calls, not after a drain."""
         report = DrainReport()
         for _ in range(limit):
+            if stop is not None and stop.is_set():
+                break
             if self._paused_until is not None and self._ctx.time.now() < self._paused_until:
                 report.throttled = True
                 break
@@ -317,7 +321,7 @@ class SlackOutbox:
             self._ctx.wake.clear()
             wait = idle
             try:
-                await self.drain()
+                await self.drain(stop=stop)
                 failures = 0
             except Exception as exc:
                 if not unavailable(exc):

@@ -160,7 +160,14 @@ def _check_answer(answer: Answer, paragraphs: int) -> None:
 async def _tell_ppt_when_all_answered(
     session: AsyncSession, consultation_id: str, version: int, silence: SilenceRule, move: Move
 ) -> None:
-    """Every member answered and none objects: the PPT may conclude early."""
+    """Every member answered and none objects: the PPT may conclude early.
+
+    Two counts first, so that an answer does not reload the whole tally: only the answer
+    that completes the round (every member has a position) pays for it."""
+    if await queries.members_answered(session, consultation_id, version) < (
+        await queries.count_members(session)
+    ):
+        return
     members = [c.code for c in await queries.countries(session, status=CountryStatus.MEMBER.value)]
     latest = await queries.latest_positions(session, consultation_id, version)
     answers = {code: PositionValue(p.value) for code, p in latest.items() if p.value}

@@ -15,7 +15,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from consultation.deliveries import delivery_notes
 from consultation.lifecycle import OPEN_STATES
-from consultation.status import ConsultationStatus, consultation_status
+from consultation.status import ConsultationStatus, consultation_statuses
 from consultation.vocabulary import CountryStatus, Role, Standing, State, TroikaStatus
 from store import queries
 from store.tables import (
@@ -37,8 +37,9 @@ async def gather(
     """The digest's content at ``now``; news is what happened after ``since``. ``console``:
     the web console's address, which the digest links to for what it only summarises."""
     open_rows = await queries.consultations(session, states=[s.value for s in OPEN_STATES])
-    views = [await consultation_status(session, row.id, now=now) for row in open_rows]
+    views = await consultation_statuses(session, open_rows, now=now)
     views.sort(key=_by_deadline)
+    away = await _away(session, [row.id for row in open_rows])
     countries = await queries.countries(session)
     failing = await _failing(session)
     unreachable = {f["country"] for f in failing}
@@ -46,7 +47,9 @@ async def gather(
         "now": now.isoformat(),
         "since": since.isoformat(),
         "names": {c.code: [c.name_es, c.name_en] for c in countries},
-        "consultations": [await _open(session, view, unreachable) for view in views],
+        "consultations": [
+            _open(view, unreachable, away.get(view.consultation.id, [])) for view in views
+        ],
         "changes": await _changes(session, now=now, since=since),
         "review_closed": await _review_closed(session, [row.id for row in open_rows]),
         "review_unlinked": await _review_unlinked(session),
@@ -77,9 +80,7 @@ def _by_deadline(view: ConsultationStatus) -> tuple[int, str, str]:
     return (0 if view.deadline else 1, deadline, view.consultation.id)
 
 
-async def _open(
-    session: AsyncSession, view: ConsultationStatus, unreachable: set[str]
-) -> dict[str, Any]:
+def _open(view: ConsultationStatus, unreachable: set[str], away: list[EventRow]) -> dict[str, Any]:
     row, state = view.consultation, view.state
     consulting = state in (State.CONSULTING, State.TALLIED)
     pending = [m.code for m in view.members if m.standing is Standing.PENDING]
@@ -115,7 +116,7 @@ async def _open(
         if state in (State.CONSULTING, State.TALLIED)
         else [],
         "review": _held(view),
-        "out_of_office": await _out_of_office(session, row, view, now=view.now),
+        "out_of_office": _out_of_office(view, away),
     }
 
 
@@ -206,14 +207,26 @@ def _row(r: InboundMessageRow) -> dict[str, Any]:
     }
 
 
-async def _out_of_office(
-    session: AsyncSession, row: ConsultationRow, view: ConsultationStatus, *, now: datetime
-) -> list[dict[str, Any]]:
+async def _away(session: AsyncSession, consultation_ids: list[str]) -> dict[str, list[EventRow]]:
+    """The out-of-office notes of every open consultation, in one query."""
+    query = (
+        select(EventRow)
+        .where(col(EventRow.consultation_id).in_(consultation_ids))
+        .where(EventRow.kind == "out_of_office")
+        .order_by(col(EventRow.id))
+    )
+    found: dict[str, list[EventRow]] = {}
+    for event in (await session.exec(query)).all():
+        found.setdefault(event.consultation_id or "", []).append(event)
+    return found
+
+
+def _out_of_office(view: ConsultationStatus, away: list[EventRow]) -> list[dict[str, Any]]:
     """Auto-replies received on the current version, unless the absence is over."""
-    start = view.version.distributed_at
+    start, now = view.version.distributed_at, view.now
     notes = []
-    for event in await queries.events(session, row.id):
-        if event.kind != "out_of_office" or (start is not None and event.at < start):
+    for event in away:
+        if start is not None and event.at < start:
             continue
         until = event.payload.get("until")
         if until and str(until)[:10] < now.date().isoformat():
@@ -262,15 +275,21 @@ async def _changes(
         .where(col(EventRow.consultation_id).is_not(None))
         .order_by(col(EventRow.id))
     )
+    events = [
+        e
+        for e in (await session.exec(query)).all()
+        if e.kind in NEWS or e.kind == "answer_recorded"
+    ]
+    titles = select(ConsultationRow).where(
+        col(ConsultationRow.id).in_({e.consultation_id for e in events})
+    )
+    rows = {c.id: c for c in (await session.exec(titles)).all()} if events else {}
     grouped: dict[str, dict[str, Any]] = {}
-    for event in (await session.exec(query)).all():
-        if event.kind not in NEWS and event.kind != "answer_recorded":
-            continue
+    for event in events:
         assert event.consultation_id is not None
         entry = grouped.get(event.consultation_id)
         if entry is None:
-            row = await queries.consultation(session, event.consultation_id)
-            assert row is not None
+            row = rows[event.consultation_id]
             entry = {
                 "id": row.id,
                 "title": [row.title_es, row.title_en],

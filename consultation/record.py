@@ -7,7 +7,6 @@ message it came from, the amendments and what became of them, the Troika rounds,
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation.moves import load
@@ -78,25 +77,16 @@ async def gather(session: AsyncSession, consultation_id: str) -> Record:
     events = await queries.events(session, row.id)
     positions = await queries.positions(session, row.id)
     amendments = await queries.amendments(session, row.id)
+    # Every message the record refers to, in one query: the answers' sources among them.
     referred = {e.inbound_id for e in events} | {p.inbound_id for p in positions}
-    found = await _messages(session, {i for i in referred if i is not None})
+    sources = await queries.inbound_messages(session, (i for i in referred if i is not None))
     versions = [
-        _version(v, events, positions, amendments, found)
+        _version(v, events, positions, amendments, sources)
         for v in await queries.versions(session, row.id)
     ]
-    troika: list[TroikaReviewRow] = []
-    for round_ in range(1, row.troika_round + 1):
-        troika += await queries.troika_reviews(session, row.id, round_)
-    messages = [found[number] for number in sorted(found)]
+    troika = await queries.all_troika_reviews(session, row.id)
+    messages = [sources[number] for number in sorted(sources)]
     return Record(row, members, versions, troika, events, messages)
-
-
-async def _messages(session: AsyncSession, numbers: set[int]) -> dict[int, InboundMessageRow]:
-    """The received messages the record refers to, in one query (not one per answer)."""
-    if not numbers:
-        return {}
-    query = select(InboundMessageRow).where(col(InboundMessageRow.id).in_(sorted(numbers)))
-    return {m.id: m for m in (await session.exec(query)).all() if m.id is not None}
 
 
 def _version(
@@ -104,7 +94,7 @@ def _version(
     events: list[EventRow],
     positions: list[PositionRow],
     amendments: list[AmendmentRow],
-    messages: dict[int, InboundMessageRow],
+    sources: dict[int, InboundMessageRow],
 ) -> VersionEntry:
     mine = [e for e in events if e.payload.get("version") == version.number]
     sent = next((e for e in mine if e.kind in ("distributed", "revised")), None)
@@ -113,7 +103,7 @@ def _version(
     for position in positions:
         if position.version != version.number:
             continue
-        source = messages.get(position.inbound_id) if position.inbound_id else None
+        source = sources.get(position.inbound_id) if position.inbound_id else None
         own = [a for a in amendments if a.position_id == position.id]
         answers.setdefault(position.country, []).append(AnswerEntry(position, source, own))
     return VersionEntry(

@@ -1,5 +1,6 @@
 """Where a consultation stands: the view behind `consulta status`, Slack's board and the digest."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import cast
@@ -9,7 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import clock, tally
-from consultation.moves import current_version, load
+from consultation.errors import NotFound
+from consultation.moves import load
 from consultation.vocabulary import CountryStatus, PositionValue, SilenceRule, Standing, State
 from store import queries
 from store.tables import (
@@ -101,49 +103,105 @@ async def consultation_status(
     session: AsyncSession, consultation_id: str, *, now: datetime
 ) -> ConsultationStatus:
     row = await load(session, consultation_id)
-    version = await current_version(session, row)
+    [found] = await consultation_statuses(session, [row], now=now)
+    return found
+
+
+async def consultation_statuses(
+    session: AsyncSession, rows: Sequence[ConsultationRow], *, now: datetime
+) -> list[ConsultationStatus]:
+    """The status of each consultation, in the given order, in a fixed number of queries
+    whatever the number of members or of consultations (the digest shows every open one)."""
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
     members = await queries.countries(session, status=CountryStatus.MEMBER.value)
-    latest = await queries.latest_positions(session, row.id, version.number)
-    extensions = await queries.extension_requests(session, row.id, version.number)
-    amendments = await queries.amendments_of(
-        session, [p.id for p in latest.values() if p.id is not None]
-    )
+    versions = {
+        (v.consultation_id, v.number): v for v in await queries.current_versions(session, rows)
+    }
+    positions = await queries.positions_of(session, ids)
+    amendments = await queries.amendments_of(session, [p.id for p in positions if p.id])
+    held = await held_replies_of(session, ids)
+    troika = await queries.troika_reviews_of(session, [r for r in rows if r.troika_round])
+    statuses = []
+    for row in rows:
+        version = versions.get((row.id, row.current_version))
+        if version is None:  # the schema guarantees it; a missing row means a corrupt record
+            raise NotFound(f"{row.id} has no version {row.current_version}")
+        mine = [p for p in positions if p.consultation_id == row.id]
+        data = _Loaded(
+            members,
+            mine,
+            [a for a in amendments if a.consultation_id == row.id],
+            held.get(row.id, []),
+            [t for t in troika if t.consultation_id == row.id and t.round == row.troika_round],
+        )
+        statuses.append(_status(row, version, data, now))
+    return statuses
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One consultation's share of what `consultation_statuses` loaded for all of them."""
+
+    members: list[CountryRow]
+    positions: list[PositionRow]  # every version's, oldest first
+    amendments: list[AmendmentRow]
+    held: list[HeldReply]
+    troika: list[TroikaReviewRow]
+
+
+def _status(
+    row: ConsultationRow, version: VersionRow, data: _Loaded, now: datetime
+) -> ConsultationStatus:
+    on_version = [p for p in data.positions if p.version == version.number]
+    # Each country's latest stated position: a new reply replaces the earlier one.
+    latest = {p.country: p for p in on_version if p.value}
+    extensions = {p.country for p in on_version if p.extension_requested}
+    stated = {p.id for p in latest.values()}
+    amendments = [a for a in data.amendments if a.position_id in stated]
     open_amendments = [a for a in amendments if a.status == "proposed"]
     passed = version.deadline_at is not None and now > version.deadline_at
     answers = {code: PositionValue(p.value) for code, p in latest.items() if p.value}
     result = tally.tally(
-        [m.code for m in members],
+        [m.code for m in data.members],
         answers,
         open_amendments=len(open_amendments),
         deadline_passed=passed,
         silence=SilenceRule(row.silence_rule),
     )
-    held = _against(await held_replies(session, row.id), latest, version.number)
+    held = _against(data.held, latest, version.number)
     current = [h for h in held if h.version == version.number and h.country]
-    lines = [_line(m, result, latest, extensions, amendments, current) for m in members]
+    lines = [_line(m, result, latest, extensions, amendments, current) for m in data.members]
     depends = tally.hangs_on(result, [m.code for m in lines if m.undecided])
-    troika = (
-        await queries.troika_reviews(session, row.id, row.troika_round) if row.troika_round else []
-    )
     return ConsultationStatus(
-        row, version, now, lines, result, troika, open_amendments, held, depends
+        row, version, now, lines, result, data.troika, open_amendments, held, depends
     )
 
 
 async def held_replies(session: AsyncSession, consultation_id: str) -> list[HeldReply]:
     """One query for every held reply on the consultation; never the raw bytes."""
+    return (await held_replies_of(session, [consultation_id])).get(consultation_id, [])
+
+
+async def held_replies_of(
+    session: AsyncSession, consultation_ids: Sequence[str]
+) -> dict[str, list[HeldReply]]:
+    """Every held reply on each of the consultations, oldest first, in one query."""
     query = (
         select(InboundMessageRow)
         .options(defer(cast(QueryableAttribute[bytes], InboundMessageRow.raw)))
-        .where(InboundMessageRow.consultation_id == consultation_id)
+        .where(col(InboundMessageRow.consultation_id).in_(consultation_ids))
         .where(InboundMessageRow.status == "review")
         .order_by(col(InboundMessageRow.received_at), col(InboundMessageRow.id))
     )
-    return [
-        HeldReply(r.id, r.country, r.version, r.sender, r.reason or "", r.received_at)
-        for r in (await session.exec(query)).all()
-        if r.id is not None
-    ]
+    found: dict[str, list[HeldReply]] = {}
+    for r in (await session.exec(query)).all():
+        if r.id is not None and r.consultation_id is not None:
+            found.setdefault(r.consultation_id, []).append(
+                HeldReply(r.id, r.country, r.version, r.sender, r.reason or "", r.received_at)
+            )
+    return found
 
 
 def _against(

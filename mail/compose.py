@@ -8,7 +8,7 @@ the reply it acknowledges. Message-IDs are derived from the outbox row, so a ret
 same message.
 """
 
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -21,39 +21,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from consultation import held, page_images
 from consultation.deadlines import render_deadline
 from consultation.links import ConsoleLinks
-from consultation.note_facts import describe_note
-from consultation.redline import paragraph_changes, redline_html, redline_text
 from consultation.texts import Text
-from consultation.vocabulary import CountryStatus, Language, Role, SilenceRule
+from consultation.vocabulary import CountryStatus, Language, Role
 from mail import failing, tokens
 from mail.digest import digest_message
 from mail.docx_render import render_docx, render_redline_docx
+from mail.fanout import LAYOUT_DEADLINE, PERSONAL, Fanout, Rendered, cacheable, key, marker
 from mail.html_body import text_to_html
-from mail.notice_facts import acknowledged_reply, settled_amendments, troika_requests
+from mail.notice_context import FOR_STAFF, WITH_DEADLINE, WITH_TEXT, names_of, notice_context
+from mail.notice_facts import acknowledged_reply
 from mail.page_inline import add_page_image
 from store import queries
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
 
-# Messages that carry the text itself (inline and as .docx).
-WITH_TEXT = frozenset({"troika_draft", "draft", "revision", "reminder", "results", "results_info"})
-# Messages to the PPT and the ST about the procedure: no country speaks in a reply to them.
-FOR_STAFF = frozenset(
-    {
-        "troika_consensus",
-        "troika_changes",
-        "all_answered",
-        "tally",
-        "delivery_failure",
-        "reply_flagged",
-        "reminder_report",
-        "objection_received",
-        "colleague_held",  # to a colleague outside the roster: no Reply-To that invites an answer
-    }
-)
-# Messages whose reader is asked to answer before a deadline.
-WITH_DEADLINE = frozenset(
-    {"draft", "revision", "extension", "reminder", "reminder_report", "late_answer"}
-)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -82,8 +62,12 @@ async def compose(
     env: Environment,
     identity: Identity,
     now: datetime,
+    fanout: Fanout | None = None,
 ) -> Composed | None:
-    """The email for ``row``, or None when its contact has no deliverable address left."""
+    """The email for ``row``, or None when its contact has no deliverable address left.
+
+    With ``fanout`` (one drain's), a notice that carries a version's text is rendered once
+    per version and language and personalised for each reader (see `mail.fanout`)."""
     contact, recipients = await _recipients(session, row, now)
     if not recipients:
         return None
@@ -98,12 +82,25 @@ async def compose(
     version = await queries.version(session, consultation.id, number)
     assert version is not None
     country = None if row.kind in FOR_STAFF else await _country_of(session, contact, row)
-    context = await _context(session, row, consultation, version, contact, country, language)
-    inbound = row.payload.get("inbound_id")
-    context["review_url"] = (
-        identity.console.review(int(inbound)) if identity.console and inbound else ""
-    )
-    message = _message(env, row, context, language)
+    shared = None
+    if fanout is not None and row.kind in WITH_TEXT:
+        names = await names_of(session, fanout, language)
+        personal = _personal(row, version, contact, country, names, language)
+        if cacheable(personal):
+            shared = await _shared(
+                session, fanout, row, consultation, version, contact, country, language, env
+            )
+    if shared is not None:
+        message = _assemble(shared.subject, *shared.personalised(personal), language)
+    else:
+        context = await notice_context(
+            session, row, consultation, version, contact, country, language, fanout or Fanout()
+        )
+        inbound = row.payload.get("inbound_id")
+        context["review_url"] = (
+            identity.console.review(int(inbound)) if identity.console and inbound else ""
+        )
+        message = _assemble(*_render(env, row, context, language), language)
     message["From"] = formataddr((identity.name, identity.address))
     message["To"] = ", ".join(recipients)
     message["Date"] = format_datetime(now)
@@ -134,13 +131,64 @@ async def compose(
         message["Reply-To"] = reply_to
     if row.kind == "answer_recorded":
         await _thread_with_reply(session, message, row)
-    if row.kind in WITH_TEXT:
-        _attach_docx(message, consultation, version, language, context)
+    if shared is not None:
+        _attach(message, shared.attachments)
+    elif row.kind in WITH_TEXT:
+        _attach(message, _docx_parts(consultation, version, language, context))
     if row.kind == "reply_flagged" and row.payload.get("inbound_id"):
         image = await page_images.page_image(session, int(row.payload["inbound_id"]))
         if image is not None:  # a scanned note: the reviewer sees the page beside its text
             add_page_image(message, image, language, domain=identity.domain)
     return Composed(message, recipients)
+
+
+async def _shared(
+    session: AsyncSession,
+    fanout: Fanout,
+    row: OutboxRow,
+    consultation: ConsultationRow,
+    version: VersionRow,
+    contact: ContactRow,
+    country: CountryRow | None,
+    language: Language,
+    env: Environment,
+) -> Rendered:
+    """The notice's words and attachments for every reader of this version and language,
+    rendered the first time with markers for the personal values."""
+    found_key = key(
+        row.kind, consultation, version, language, row.payload, has_country=country is not None
+    )
+    found = fanout.rendered.get(found_key)
+    if found is None:
+        context = await notice_context(
+            session, row, consultation, version, contact, country, language, fanout
+        )
+        context |= {name: marker(name) for name in PERSONAL if context[name]}
+        subject, text, page = _render(env, row, context, language, deadline=LAYOUT_DEADLINE)
+        parts = tuple(_docx_parts(consultation, version, language, context))
+        found = fanout.rendered[found_key] = Rendered(subject, text, page, parts)
+    return found
+
+
+def _personal(
+    row: OutboxRow,
+    version: VersionRow,
+    contact: ContactRow,
+    country: CountryRow | None,
+    names: dict[str, str],
+    language: Language,
+) -> dict[str, str]:
+    """What differs from one reader of a notice to the next (the token is in the headers)."""
+    deadline = ""
+    if row.kind in WITH_DEADLINE and version.deadline_at is not None:
+        deadline = render_deadline(
+            version.deadline_at, timezone=contact.timezone, language=language
+        )
+    return {
+        "recipient": contact.name,
+        "country_name": names.get(country.code, country.code) if country else "",
+        "deadline": deadline,
+    }
 
 
 async def _thread_with_reply(session: AsyncSession, message: EmailMessage, row: OutboxRow) -> None:
@@ -226,110 +274,22 @@ async def _country_of(
     return None
 
 
-async def _context(
-    session: AsyncSession,
-    row: OutboxRow,
-    consultation: ConsultationRow,
-    version: VersionRow,
-    contact: ContactRow,
-    country: CountryRow | None,
-    language: Language,
-) -> dict[str, Any]:
-    spanish = language is Language.ES
-    ppt = await session.get(CountryRow, consultation.ppt_country)
-    payload = row.payload
-    names = {
-        c.code: (c.name_es if spanish else c.name_en) for c in await queries.countries(session)
-    }
-    text = Text(es=version.paragraphs_es, en=version.paragraphs_en).in_language(language)
-    context: dict[str, Any] = {
-        "recipient": contact.name,
-        "id": consultation.id,
-        "title": consultation.title_es if spanish else consultation.title_en,
-        "tag": tokens.subject_tag(consultation.id, version.number),
-        "version": version.number,
-        "days": version.days,
-        "urgent": consultation.kind == "urgent",
-        "silence_consents": consultation.silence_rule == SilenceRule.NO_OBJECTION.value,
-        "ppt_name": names.get(ppt.code, ppt.code) if ppt else consultation.ppt_country,
-        "country_name": names.get(country.code, country.code) if country else "",
-        "round": payload.get("round", consultation.troika_round),
-        "note": version.changes_note,
-        "extension_days": payload.get("days", 0),
-        "position": payload.get("position"),
-        "amendments": payload.get("amendments", []),
-        "extension_requested": payload.get("extension_requested", False),
-        "outcome": payload.get("outcome"),
-        "blocking": _names(names, payload.get("blocking", [])),
-        "silent": _names(names, payload.get("silent", [])),
-        "standings_list": sorted(
-            ((names.get(c, c), s) for c, s in payload.get("standings", {}).items()),
-            key=lambda pair: _collation(pair[0]),
-        ),
-        "reason": payload.get("reason", ""),
-        "reason_text": held.describe(str(payload.get("reason") or ""), language),
-        "contact": payload.get("contact", ""),
-        "address": payload.get("address", ""),
-        "failed_kind": payload.get("failed_kind", ""),
-        "sender": payload.get("sender", ""),
-        "party_name": names.get(str(payload.get("country")), str(payload.get("country") or "")),
-        "inbound_id": payload.get("inbound_id"),
-        "own_words": payload.get("own_words", ""),  # the sender's, quoted to the PPT and the ST
-        "words_withheld": payload.get("words_withheld", False),
-        "answered_version": payload.get("answered_version", 0),
-        "changes": [(names.get(c, c), comment) for c, comment in payload.get("changes", [])],
-        "approve": payload.get("approve", False),
-        "comment": payload.get("comment", ""),
-        "countries": _names(names, payload.get("countries", [])),
-        "extension_countries": _names(names, payload.get("extension_requested_by", [])),
-        "suggested_days": payload.get("extension_days", 0),
-        "show_positions": bool(payload.get("standings")),
-        "open_amendments": payload.get("open_amendments", 0),
-        "paragraphs": text if row.kind in WITH_TEXT else [],
-        "deadline": None,
-        "reply_help": row.kind in ("draft", "revision", "reminder"),
-        "previous_version": version.number - 1,
-        "redline_text": "",
-        "redline_html": "",
-        "redline_changes": [],
-        "taken_up": [],
-        "left_out": [],
-    }
-    if row.kind in WITH_DEADLINE and version.deadline_at is not None:
-        context["deadline"] = render_deadline(
-            version.deadline_at, timezone=contact.timezone, language=language
-        )
-    if row.kind == "revision":
-        previous = await queries.version(session, consultation.id, version.number - 1)
-        if previous is not None:
-            old = Text(es=previous.paragraphs_es, en=previous.paragraphs_en).in_language(language)
-            changes = paragraph_changes(old, text)
-            context["redline_text"] = redline_text(changes, language=language.value)
-            context["redline_html"] = redline_html(changes, language=language.value)
-            context["redline_changes"] = changes
-        context["taken_up"], context["left_out"] = await settled_amendments(
-            session, consultation.id, version.number - 1, names
-        )
-    if row.kind == "troika_changes" and "changes" not in payload:
-        asked = await troika_requests(session, consultation.id, int(context["round"]))
-        context["changes"] = [(names.get(c, c), comment) for c, comment in asked]
-    # The note verbale an answer came in, named in the receipt and the held-reply notice.
-    context["note_verbale"] = describe_note(payload.get("note_verbale"), language)
-    return context
-
-
-def _names(names: dict[str, str], codes: list[str]) -> list[str]:
-    return sorted((names.get(c, c) for c in codes), key=_collation)
-
-
-def _collation(name: str) -> str:
-    """Alphabetical as people read it: "Panamá" before "República Dominicana"."""
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-
-
 def _message(
     env: Environment, row: OutboxRow, context: dict[str, Any], language: Language
 ) -> EmailMessage:
+    return _assemble(*_render(env, row, context, language), language)
+
+
+def _render(
+    env: Environment,
+    row: OutboxRow,
+    context: dict[str, Any],
+    language: Language,
+    *,
+    deadline: str | None = None,
+) -> tuple[str, str, str]:
+    """Subject, plain text and HTML; ``deadline`` stands in the layout's HTML for the one in
+    the context (a marker of its own: Jinja2 escapes it, not the intro's converter)."""
     module = env.get_template(f"email/{row.kind}.{language.value}.txt").make_module(context)
     # Each message template sets `subject` at top level; a module exposes it as an attribute.
     subject = " ".join(str(module.__dict__["subject"]).split())
@@ -340,10 +300,16 @@ def _message(
         else "RCM · Pro-Tempore Presidency"
     )
     common = {**context, "subject": subject, "intro": intro, "signature": signature}
+    if deadline is not None and context["deadline"]:
+        common["deadline"] = deadline
     text = env.get_template(f"email/layout.{language.value}.txt").render(common)
     html = env.get_template(f"email/layout.{language.value}.html").render(
         common, intro_html=text_to_html(intro)
     )
+    return subject, text, html
+
+
+def _assemble(subject: str, text: str, html: str, language: Language) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message.set_content(text, subtype="plain", charset="utf-8")
@@ -353,13 +319,14 @@ def _message(
     return message
 
 
-def _attach_docx(
-    message: EmailMessage,
+def _docx_parts(
     consultation: ConsultationRow,
     version: VersionRow,
     language: Language,
     context: dict[str, Any],
-) -> None:
+) -> list[EmailMessage]:
+    """The text as a .docx, and for a revision its tracked changes: MIME parts ready to
+    attach (shared by every reader of a fan-out; nothing changes them once built)."""
     text = Text(es=version.paragraphs_es, en=version.paragraphs_en).in_language(language)
     spanish = language is Language.ES
     label = "versión" if spanish else "version"
@@ -373,7 +340,7 @@ def _attach_docx(
         dated=dated,
     )
     name = f"{consultation.id}-v{version.number}-{language.value}"
-    _add_docx(message, data, f"{name}.docx")
+    parts = [_docx_part(data, f"{name}.docx")]
     if context["redline_changes"]:
         before, after = version.number - 1, version.number
         heading = (
@@ -388,9 +355,20 @@ def _attach_docx(
             language=language.value,
             dated=dated,
         )
-        _add_docx(message, redline, f"{name}-{'cambios' if spanish else 'changes'}.docx")
+        parts.append(_docx_part(redline, f"{name}-{'cambios' if spanish else 'changes'}.docx"))
+    return parts
 
 
-def _add_docx(message: EmailMessage, data: bytes, filename: str) -> None:
+def _docx_part(data: bytes, filename: str) -> EmailMessage:
+    """What ``EmailMessage.add_attachment`` would attach, built apart so it can be shared."""
     maintype, subtype = DOCX.split("/")
-    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    part = EmailMessage()
+    part.set_content(data, maintype=maintype, subtype=subtype, filename=filename)
+    return part
+
+
+def _attach(message: EmailMessage, parts: Sequence[EmailMessage]) -> None:
+    if parts and message.get_content_subtype() != "mixed":
+        message.make_mixed()
+    for part in parts:
+        message.attach(part)

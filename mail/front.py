@@ -39,7 +39,7 @@ from mail.compose import Identity
 from mail.imap import Fetched, ImapConfig, ImapListener
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
 from mail.imap_session import Interrupted, until
-from mail.inbound import Inbox
+from mail.inbound import BatchIntake, Inbox
 from mail.mailbox_state import MailboxState
 from mail.mailbox_store import StoredMailboxState
 from mail.outbound import DrainReport, EmailOutbox
@@ -115,7 +115,9 @@ class MailFront:
         try:
             if self._reader is not None:
                 await self._reader.start()
-            await _despite_outages("processing stored mail", self.inbox.process_stored, stop)
+            await _despite_outages(
+                "processing stored mail", lambda: self.inbox.process_stored(stop=stop), stop
+            )
             async with asyncio.TaskGroup() as group:
                 if self._config.imap is not None and self._lock is not None:
                     group.create_task(self._listen(self._config.imap, self._lock, stop))
@@ -126,10 +128,10 @@ class MailFront:
                 await self._reader.close()
 
     async def _listen(self, imap: ImapConfig, lock: LeaderLock, stop: asyncio.Event) -> None:
+        stored = BatchIntake(self.inbox)
+
         async def handle(message: Fetched) -> None:
-            await self.inbox.receive(
-                message.raw, size=message.size, header_only=not message.complete
-            )
+            await stored.receive(message)
             self._wake.set()
             if self._after_receive is not None:
                 self._after_receive()
@@ -138,7 +140,9 @@ class MailFront:
             # The message in hand when the database went is not marked handled: the next
             # run starts with it again (the inbox deduplicates).
             await _despite_outages(
-                "listening", lambda: ImapListener(imap, self._state).run(handle, ended), ended
+                "listening",
+                lambda: ImapListener(imap, self._state, on_batch=stored.store).run(handle, ended),
+                ended,
             )
 
         await lead(lock, listen, stop, retry=self._config.leader_retry)
@@ -149,8 +153,8 @@ class MailFront:
             self._wake.clear()
             wait = self._config.interval
             try:
-                await self.inbox.process_stored()
-                _log(await self.outbox.drain())
+                await self.inbox.process_stored(stop=stop)
+                _log(await self.outbox.drain(stop=stop))
                 failures = 0
             except Exception as exc:
                 if not unavailable(exc):

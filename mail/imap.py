@@ -56,6 +56,9 @@ class Fetched:
 
 
 Handler = Callable[[Fetched], Awaitable[None]]
+# Called with each fetched batch before the handler gets its first message (the inbox stores
+# the whole batch raw in one transaction).
+BatchHandler = Callable[[Sequence[Fetched]], Awaitable[None]]
 
 
 @dataclass
@@ -80,9 +83,11 @@ class ImapListener:
 
     Contract with the handler:
     - It gets `(raw, uid)` for each message with a UID above the last one saved, in UID order,
-      one at a time. Only after it returns is the position saved (so the message is never
-      fetched again); the handled messages are then marked processed (`\\Seen` plus the
-      `$Consulta-Done` keyword, or moved to `processed_folder`) a batch at a time. Whatever
+      one at a time (`on_batch`, if given, first gets each fetched batch whole). The position
+      is saved once the batch is handled, or as far as it was when the handler raised (so a
+      handled message is never fetched again in the normal course); the handled messages
+      are then marked processed (`\\Seen` plus the `$Consulta-Done` keyword, or moved to
+      `processed_folder`) a batch at a time. Whatever
       was saved but not yet marked when a session ended is marked as the next one starts.
     - It must be idempotent on the message (deduplicate by Message-ID, or a hash of the bytes
       when there is none): a message comes again if the process dies between the handler's
@@ -94,11 +99,17 @@ class ImapListener:
     """
 
     def __init__(
-        self, config: ImapConfig, state: MailboxState, *, sleep: Sleep = asyncio.sleep
+        self,
+        config: ImapConfig,
+        state: MailboxState,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        on_batch: BatchHandler | None = None,
     ) -> None:
         self._config = config
         self._state = state
         self._sleep = sleep
+        self._on_batch = on_batch
 
     async def run(self, handler: Handler, stop: asyncio.Event) -> None:
         """Catch up, then IDLE (or poll) and catch up again, until `stop` is set.
@@ -180,12 +191,18 @@ class ImapListener:
         self, session: ImapSession, handler: Handler, stop: asyncio.Event, batch: Sequence[int]
     ) -> list[int]:
         done: list[int] = []
-        for message in await self._fetch(session, batch):
-            if stop.is_set():
-                break
-            await handler(message)
-            await self._state.save(self._config.mailbox, session.uidvalidity, message.uid)
-            done.append(message.uid)
+        messages = await self._fetch(session, batch)
+        if self._on_batch is not None and messages:
+            await self._on_batch(messages)
+        try:
+            for message in messages:
+                if stop.is_set():
+                    break
+                await handler(message)
+                done.append(message.uid)
+        finally:  # one write per batch: a message handled again is deduplicated anyway
+            if done:
+                await self._state.save(self._config.mailbox, session.uidvalidity, done[-1])
         return done
 
     async def _fetch(self, session: ImapSession, batch: Sequence[int]) -> list[Fetched]:

@@ -7,6 +7,7 @@ procedure, who is told) are ``mail.processing``'s.
 import asyncio
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from consultation import review
 from consultation.timesource import TimeSource
 from mail.authentication import AuthenticationConfig, Verdict
 from mail.compose import Identity
+from mail.imap import Fetched
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
 from mail.message_keys import MessageKey, content_hash, content_of, message_key
 from mail.processing import Outcome, Processing, authenticate
@@ -31,6 +33,15 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # then the message is held with its error and the loop goes on
 _HASH_IN_THREAD = 1024 * 1024  # past this size the bytes are hashed off the event loop
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message as fetched: its bytes (only the header when it was over the size limit)."""
+
+    raw: bytes
+    size: int | None = None  # the whole message's, when ``raw`` is its header alone
+    header_only: bool = False
 
 
 class Inbox:
@@ -109,6 +120,69 @@ class Inbox:
                 assert found is not None and found.id is not None
                 return found.id, False
 
+    async def store_batch(self, batch: Sequence[Incoming]) -> list[tuple[int, bool]]:
+        """`store` for a fetched batch in one transaction: each message's id and whether it
+        is new, in order. The same deduplication: a message stored before, or twice in the
+        batch, is not stored again; another message reusing a Message-ID is marked.
+
+        The IMAP listener stores a batch before it hands over its first message, so every
+        message of the batch is kept before anything reads any of them."""
+        keys = [await self._key(m.raw) for m in batch]
+        try:
+            async with self._db.transaction() as session:
+                rows = await self._new_rows(session, batch, keys)
+                session.add_all(r for r, new in rows if new)
+                await session.flush()  # one INSERT for the batch
+        except IntegrityError:  # another instance stored some of them a moment ago
+            return [await self.store(m.raw, size=m.size, header_only=m.header_only) for m in batch]
+        for row, new in rows:
+            if new and row.reason == "reused_message_id":
+                log.warning(
+                    "inbound message reuses a Message-ID with other content: held",
+                    extra={"inbound": row.id, "message_id": (row.message_id or "")[:200]},
+                )
+        return [(_id(row), new) for row, new in rows]
+
+    async def _new_rows(
+        self, session: AsyncSession, batch: Sequence[Incoming], keys: list[MessageKey]
+    ) -> list[tuple[InboundMessageRow, bool]]:
+        """Each message's stored row, or a new one (not yet added) and True."""
+        found: list[tuple[InboundMessageRow, bool]] = []
+        here: dict[str, InboundMessageRow] = {}  # this batch's new rows, by dedupe key
+        ids: set[str] = set()  # and their Message-IDs
+        with session.no_autoflush:  # the batch's rows are written together, at the end
+            for message, key in zip(batch, keys, strict=True):
+                same = here.get(key.dedupe_key)
+                if same is not None:
+                    found.append((same, False))
+                    continue
+                existing, reused = await _earlier(session, key, message.raw)
+                if existing is not None:
+                    found.append((existing, False))
+                    continue
+                reused = reused or (key.message_id is not None and key.message_id in ids)
+                row = self._row(message, key, reused=reused)
+                here[key.dedupe_key] = row
+                ids.add(key.message_id or "")
+                found.append((row, True))
+        return found
+
+    def _row(self, message: Incoming, key: MessageKey, *, reused: bool) -> InboundMessageRow:
+        return InboundMessageRow(
+            dedupe_key=key.dedupe_key,
+            message_id=key.message_id,
+            raw=message.raw,
+            size=len(message.raw) if message.size is None else message.size,
+            header_only=message.header_only,
+            received_at=self._time.now(),
+            reason="reused_message_id" if reused else None,
+        )
+
+    async def _key(self, raw: bytes) -> MessageKey:
+        if len(raw) > _HASH_IN_THREAD:
+            return await asyncio.to_thread(message_key, raw)
+        return message_key(raw)
+
     async def process(self, inbound_id: int) -> Outcome | None:
         """Read and record one stored message; an unexpected failure is counted on the message
         and, at the third, the message is held with its error (a person decides, nothing is lost).
@@ -165,10 +239,13 @@ class Inbox:
             if row is None or row.status != "stored":
                 return None  # decided meanwhile (another instance, a person)
             processing = self._processing(session, row, reading, verdict)
-            if held is not None:
-                outcome = await processing.hold(held, reading)
-            else:
-                outcome = await processing.run(limit=self._max_message_bytes)
+            # The message's own row changes several times on the way (sender, reading,
+            # consultation, status): written once or twice, not before every query.
+            with session.no_autoflush:
+                if held is not None:
+                    outcome = await processing.hold(held, reading)
+                else:
+                    outcome = await processing.run(limit=self._max_message_bytes)
             row.status, row.reason, row.processed_at = (
                 outcome.status,
                 outcome.reason,
@@ -202,15 +279,20 @@ class Inbox:
             verdict=verdict,
         )
 
-    async def process_stored(self) -> int:
-        """Pick up messages stored but not processed (a restart mid-batch, earlier failures)."""
+    async def process_stored(self, *, stop: asyncio.Event | None = None) -> int:
+        """Pick up messages stored but not processed (a restart mid-batch, earlier failures),
+        until ``stop`` is set (the rest waits for the next start: they are stored)."""
         async with self._db.session() as session:
             query = select(InboundMessageRow.id).where(InboundMessageRow.status == "stored")
             ids = list((await session.exec(query.order_by(col(InboundMessageRow.id)))).all())
+        done = 0
         for inbound_id in ids:
+            if stop is not None and stop.is_set():
+                break
             assert inbound_id is not None
             await self.process(inbound_id)
-        return len(ids)
+            done += 1
+        return done
 
     async def _count_failure(self, inbound_id: int, exc: Exception) -> None:
         async with self._db.transaction() as session:
@@ -242,6 +324,34 @@ class Inbox:
                 row.attempts,
                 extra={"inbound": inbound_id, "status": "review", "reason": "processing_failed"},
             )
+
+
+class BatchIntake:
+    """The IMAP listener's two calls for one inbox: a fetched batch is stored whole first
+    (`Inbox.store_batch`), then each of its new messages is processed as it is handed over."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self._inbox = inbox
+        self._stored: dict[int, tuple[int, bool]] = {}  # by UID: inbound id, new
+
+    async def store(self, batch: Sequence[Fetched]) -> None:
+        incoming = [Incoming(m.raw, m.size, header_only=not m.complete) for m in batch]
+        stored = await self._inbox.store_batch(incoming)
+        self._stored = {m.uid: found for m, found in zip(batch, stored, strict=True)}
+
+    async def receive(self, message: Fetched) -> None:
+        found = self._stored.pop(message.uid, None)
+        if found is None:  # not stored with a batch: the one-message way
+            await self._inbox.receive(
+                message.raw, size=message.size, header_only=not message.complete
+            )
+        elif found[1]:
+            await self._inbox.process(found[0])
+
+
+def _id(row: InboundMessageRow) -> int:
+    assert row.id is not None
+    return row.id
 
 
 @dataclass(frozen=True)

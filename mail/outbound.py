@@ -33,6 +33,7 @@ from consultation.timesource import TimeSource
 from consultation.vocabulary import Role
 from mail import failing, tokens
 from mail.compose import Composed, Identity, compose
+from mail.fanout import Fanout
 from mail.smtp import DeliveryResult, SmtpSender
 from store import queries
 from store.database import Database
@@ -91,8 +92,10 @@ class EmailOutbox:
     def paused_until(self) -> datetime | None:
         return self._paused_until
 
-    async def drain(self, *, limit: int = 1000) -> DrainReport:
-        """Send what is due, up to ``limit`` notices (none while paused after a refusal).
+    async def drain(self, *, limit: int = 1000, stop: asyncio.Event | None = None) -> DrainReport:
+        """Send what is due, up to ``limit`` notices (none while paused after a refusal),
+        until ``stop`` is set: the service stops between two notices, not after a drain
+        (docker-compose allows 30 s; a thousand notices to a slow relay take minutes).
 
         Cancelled, it first finishes the notice in flight: a message the SMTP server has
         accepted is recorded as sent before the cancellation goes on, so a shutdown never
@@ -100,11 +103,14 @@ class EmailOutbox:
         still can; the retry then carries the same Message-ID, which mail clients collapse.)
         """
         report = DrainReport()
+        fanout = Fanout()  # a version's notice rendered once for all its readers
         for _ in range(limit):
+            if stop is not None and stop.is_set():
+                break
             if self._paused_until is not None and self._time.now() < self._paused_until:
                 report.refused = True
                 break
-            one = asyncio.ensure_future(self._next(report))
+            one = asyncio.ensure_future(self._next(report, fanout))
             try:
                 more = await asyncio.shield(one)
             except asyncio.CancelledError:
@@ -114,8 +120,8 @@ class EmailOutbox:
                 break
         return report
 
-    async def _next(self, report: DrainReport) -> bool:
-        claimed = await self._claim(report)
+    async def _next(self, report: DrainReport, fanout: Fanout) -> bool:
+        claimed = await self._claim(report, fanout)
         if claimed is None:
             return False
         composed = claimed.composed
@@ -132,7 +138,7 @@ class EmailOutbox:
             await self._record(session, row, composed, result, report)
         return True
 
-    async def _claim(self, report: DrainReport) -> _Claimed | None:
+    async def _claim(self, report: DrainReport, fanout: Fanout) -> _Claimed | None:
         """Claim the next due notice and compose it, in one short transaction (None: nothing
         is due)."""
         now = self._time.now()
@@ -141,7 +147,9 @@ class EmailOutbox:
             if row is None:
                 return None
             assert row.id is not None
-            composed = await compose(session, row, env=self._env, identity=self._identity, now=now)
+            composed = await compose(
+                session, row, env=self._env, identity=self._identity, now=now, fanout=fanout
+            )
             if composed is None:
                 await self._hold_or_give_up(session, row, report)
                 return _Claimed(row.id, None)

@@ -1,9 +1,9 @@
 """Read queries shared by the use cases and the fronts; no rules, only data access."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,6 +15,7 @@ from store.tables import (
     ContactRow,
     CountryRow,
     EventRow,
+    InboundMessageRow,
     OrganisationRow,
     OutboxRow,
     PositionRow,
@@ -121,6 +122,35 @@ async def failing_focal_addresses(
     return [(str(party), address) for party, address in (await session.exec(query)).all()]
 
 
+async def failing_addresses(session: AsyncSession, role: str) -> dict[str, list[str]]:
+    """The failing addresses of the active contacts holding ``role``, by party: one query
+    however many members the roster has (a board asks for every member at once)."""
+    query = (
+        select(ContactRoleRow.party, ContactEmailRow.address)
+        .join(ContactRow, col(ContactRow.id) == col(ContactRoleRow.contact_id))
+        .join(ContactEmailRow, col(ContactEmailRow.contact_id) == col(ContactRow.id))
+        .where(ContactRoleRow.role == role, col(ContactRow.active).is_(True))
+        .where(col(ContactEmailRow.failing).is_(True))
+        .order_by(col(ContactRoleRow.party), col(ContactEmailRow.address))
+    )
+    found: dict[str, list[str]] = {}
+    for party, address in (await session.exec(query.distinct())).all():
+        if party is not None:
+            found.setdefault(party, []).append(address)
+    return found
+
+
+async def inbound_messages(
+    session: AsyncSession, ids: Iterable[int]
+) -> dict[int, InboundMessageRow]:
+    """Stored messages by id, in one query (raw bytes included)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = select(InboundMessageRow).where(col(InboundMessageRow.id).in_(wanted))
+    return {row.id: row for row in (await session.exec(query)).all() if row.id is not None}
+
+
 async def contact_by_email(session: AsyncSession, address: str) -> ContactRow | None:
     row = await session.get(ContactEmailRow, address.strip().lower())
     return await session.get(ContactRow, row.contact_id) if row else None
@@ -139,6 +169,13 @@ async def emails_of(session: AsyncSession, contact_id: int) -> list[ContactEmail
 async def roles_of(session: AsyncSession, contact_id: int) -> list[ContactRoleRow]:
     query = select(ContactRoleRow).where(ContactRoleRow.contact_id == contact_id)
     return list((await session.exec(query)).all())
+
+
+async def all_troika_reviews(session: AsyncSession, consultation_id: str) -> list[TroikaReviewRow]:
+    """Every round's reviews, oldest round first."""
+    query = select(TroikaReviewRow).where(TroikaReviewRow.consultation_id == consultation_id)
+    order = (col(TroikaReviewRow.round), col(TroikaReviewRow.id))
+    return list((await session.exec(query.order_by(*order))).all())
 
 
 async def troika_reviews(
@@ -176,6 +213,38 @@ async def extension_requests(
     return set((await session.exec(query)).all())
 
 
+async def positions_of(session: AsyncSession, consultation_ids: Sequence[str]) -> list[PositionRow]:
+    """Every position on the consultations, every version, oldest first."""
+    query = select(PositionRow).where(col(PositionRow.consultation_id).in_(consultation_ids))
+    return list((await session.exec(query.order_by(col(PositionRow.id)))).all())
+
+
+async def current_versions(
+    session: AsyncSession, consultations: Sequence[ConsultationRow]
+) -> list[VersionRow]:
+    """The current version of each consultation, in one query."""
+    wanted = [(row.id, row.current_version) for row in consultations]
+    if not wanted:
+        return []
+    query = select(VersionRow).where(
+        tuple_(col(VersionRow.consultation_id), col(VersionRow.number)).in_(wanted)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def troika_reviews_of(
+    session: AsyncSession, consultations: Sequence[ConsultationRow]
+) -> list[TroikaReviewRow]:
+    """Each consultation's reviews of its current Troika round, in one query."""
+    wanted = [(row.id, row.troika_round) for row in consultations]
+    if not wanted:
+        return []
+    query = select(TroikaReviewRow).where(
+        tuple_(col(TroikaReviewRow.consultation_id), col(TroikaReviewRow.round)).in_(wanted)
+    )
+    return list((await session.exec(query.order_by(col(TroikaReviewRow.id)))).all())
+
+
 async def positions(session: AsyncSession, consultation_id: str) -> list[PositionRow]:
     query = select(PositionRow).where(PositionRow.consultation_id == consultation_id)
     return list((await session.exec(query.order_by(col(PositionRow.id)))).all())
@@ -193,9 +262,30 @@ async def amendments(session: AsyncSession, consultation_id: str) -> list[Amendm
     return list((await session.exec(query.order_by(col(AmendmentRow.id)))).all())
 
 
-async def events(session: AsyncSession, consultation_id: str) -> list[EventRow]:
+async def events(
+    session: AsyncSession, consultation_id: str, *, kinds: Sequence[str] = ()
+) -> list[EventRow]:
     query = select(EventRow).where(EventRow.consultation_id == consultation_id)
+    if kinds:
+        query = query.where(col(EventRow.kind).in_(kinds))
     return list((await session.exec(query.order_by(col(EventRow.id)))).all())
+
+
+async def count_members(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(CountryRow).where(CountryRow.status == "member")
+    return (await session.exec(query)).one()
+
+
+async def members_answered(session: AsyncSession, consultation_id: str, version_number: int) -> int:
+    """How many member countries have stated a position on a version."""
+    query = (
+        select(func.count(func.distinct(PositionRow.country)))
+        .join(CountryRow, col(CountryRow.code) == col(PositionRow.country))
+        .where(PositionRow.consultation_id == consultation_id)
+        .where(PositionRow.version == version_number, col(PositionRow.value).is_not(None))
+        .where(CountryRow.status == "member")
+    )
+    return (await session.exec(query)).one()
 
 
 async def count_consultations(session: AsyncSession) -> int:

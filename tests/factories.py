@@ -1,5 +1,6 @@
 """Factories that walk a consultation to the state a test needs, through the real use cases."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,6 +58,7 @@ async def make_consultation(
     text: Text | None = None,
     seed: bool = True,
     title: tuple[str, str] = ("Flujos extracontinentales", "Extra-continental flows"),
+    troika: Sequence[str] = TROIKA,
 ) -> Made:
     """A consultation in ``state`` (draft, troika_review or consulting), created the real way."""
     if seed:
@@ -76,7 +78,7 @@ async def make_consultation(
         await drafting.submit_to_troika(session, row.id, move(time))
     if state is State.TROIKA_REVIEW:
         return Made(row.id, 1)
-    for country in TROIKA:
+    for country in troika:
         async with db.transaction() as session:
             await drafting.answer_troika(
                 session, row.id, country=country, approve=True, comment=None, move=move(time)

@@ -61,6 +61,7 @@ class RecordingHandler:
     rcpt_commands: int = 0
     gate: asyncio.Event | None = None  # DATA waits for it: a slow server, held by the test
     waiting: int = 0  # DATA commands waiting at the gate now
+    delay: float = 0.0  # seconds each DATA takes: a slow relay
 
     def _fault(self, server: SMTP, stage: Stage, recipient: str | None = None) -> str | None:
         for fault in self.faults:
@@ -91,6 +92,8 @@ class RecordingHandler:
             self.waiting += 1
             await self.gate.wait()
             self.waiting -= 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if failure := self._fault(server, "data"):
             return failure
         assert envelope.mail_from is not None

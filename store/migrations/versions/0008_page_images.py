@@ -1,7 +1,7 @@
 """Notes verbales: the page image of a scanned attachment, kept with its inbound message.
 
 Revision ID: 4b7e2a9c0d17
-Revises: 7a0e5c1d0008
+Revises: 7a0e5c1d0009
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '4b7e2a9c0d17'
-down_revision: str | None = '7a0e5c1d0008'
+down_revision: str | None = '7a0e5c1d0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
