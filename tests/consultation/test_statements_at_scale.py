@@ -4,11 +4,10 @@ each view loads what it shows in a fixed number of queries, never one per member
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from service.exporting import export_record
-
 from bot.status_board import board
 from bot.texts import Phrases
 from consultation import digest, record
+from consultation.exporting import export_record
 from consultation.status import consultation_status
 from consultation.timesource import ManualTime
 from consultation.vocabulary import Language
