@@ -6,8 +6,8 @@ nothing changes (run by hand).
 Builds ``--consultations`` open consultations on a fresh SQLite file (each with answers, an
 amendment and a held reply), serves the console alone on a free port, signs the PPT in through
 a real link, then measures: the board page (``GET /``: statements, median and p95 time over
-HTTP), the fragment a live stream re-renders, and the fingerprint each stream reads every
-``live_seconds`` when nothing rang (one query).
+HTTP; a live stream's re-render costs about the same), and the fingerprint each stream reads
+every ``live_seconds`` when nothing rang (one query).
 """
 
 from __future__ import annotations
