@@ -23,6 +23,7 @@ from consultation.zones import moment
 from web import live
 from web.console import console_of
 from web.pages.board import _item as consultation_item  # the board's reading of one
+from web.refusals import said
 from web.render import html, language_of, page
 from web.viewer import Viewer, require
 
@@ -38,6 +39,7 @@ def routes() -> list[web.RouteDef]:
     ]
 
 
+@said
 async def consultation(request: web.Request) -> web.StreamResponse:
     viewer = require(request)
     return await show(request, viewer, request.match_info["id"])
@@ -104,6 +106,7 @@ def steps(found: ConsultationPage, viewer: Viewer) -> list[str]:
     return [a.value for a in found.actions]
 
 
+@said
 async def live_part(request: web.Request) -> web.StreamResponse:
     """The page's board part, sent again whenever the store may have changed it."""
     viewer = require(request)
@@ -121,6 +124,7 @@ DONE = frozenset(
 )
 
 
+@said
 async def export(request: web.Request) -> web.StreamResponse:
     """The record as a file to keep: HTML or Markdown, in the viewer's language."""
     require(request)
