@@ -19,6 +19,7 @@ COPY consultation ./consultation
 COPY store ./store
 COPY mail ./mail
 COPY bot ./bot
+COPY web ./web
 COPY service ./service
 COPY templates ./templates
 COPY README.md ./

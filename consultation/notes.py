@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation.status import ConsultationStatus
-from consultation.vocabulary import Role
 from store import queries
 
 
@@ -29,11 +28,7 @@ async def notes_for(session: AsyncSession, status: ConsultationStatus) -> Notes:
                 (str(event.payload.get("contact") or event.actor), str(until) if until else None)
             )
     bouncing: dict[str, list[str]] = {}
-    for line in status.members:
-        for contact in await queries.contacts_with_role(
-            session, Role.FOCAL_POINT.value, party=line.code
-        ):
-            assert contact.id is not None
-            failing = [e.address for e in await queries.emails_of(session, contact.id) if e.failing]
-            bouncing.setdefault(line.code, []).extend(failing)
+    codes = [line.code for line in status.members]
+    for party, address in await queries.failing_focal_addresses(session, codes):
+        bouncing.setdefault(party, []).append(address)
     return Notes(away, {code: found for code, found in bouncing.items() if found})

@@ -91,6 +91,9 @@ class WebSettings(BaseModel):
     # Signs sign-in links and session cookies; at least 32 characters. Required when the
     # console is served (the first signs, the others still verify: rotation).
     secrets: list[SecretStr] = Field(default_factory=list)
+    # Behind a proxy that appends the client's address to X-Forwarded-For: the sign-in limits
+    # per client count that address (its last hop), not the proxy's.
+    behind_proxy: bool = False
 
 
 class LogSettings(BaseModel):

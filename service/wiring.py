@@ -91,6 +91,7 @@ def web_config(settings: Settings) -> WebConfig | None:
     return WebConfig(
         base_url=web.base_url.rstrip("/"),
         secrets=tuple(s.get_secret_value() for s in web.secrets),
+        behind_proxy=web.behind_proxy,
     )
 
 

@@ -103,6 +103,24 @@ async def focal_points(session: AsyncSession, parties: Sequence[str]) -> list[Co
     return found
 
 
+async def failing_focal_addresses(
+    session: AsyncSession, parties: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(party, address) of every failing address of the parties' active focal points, by
+    contact then address: one statement for a whole board."""
+    query = (
+        select(ContactRoleRow.party, ContactEmailRow.address)
+        .join(ContactRow, col(ContactRow.id) == col(ContactRoleRow.contact_id))
+        .join(ContactEmailRow, col(ContactEmailRow.contact_id) == col(ContactRow.id))
+        .where(ContactRoleRow.role == "focal_point")
+        .where(col(ContactRoleRow.party).in_(parties))
+        .where(col(ContactRow.active).is_(True))
+        .where(col(ContactEmailRow.failing).is_(True))
+        .order_by(col(ContactRow.id), col(ContactEmailRow.address))
+    )
+    return [(str(party), address) for party, address in (await session.exec(query)).all()]
+
+
 async def contact_by_email(session: AsyncSession, address: str) -> ContactRow | None:
     row = await session.get(ContactEmailRow, address.strip().lower())
     return await session.get(ContactRow, row.contact_id) if row else None

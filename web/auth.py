@@ -38,7 +38,6 @@ from web.viewer import VIEWER, Viewer
 CSRF = web.RequestKey("csrf", str)  # the token this request's forms carry
 _FRESH = web.RequestKey("fresh_csrf", str)  # a visitor's new token, to put in their cookie
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SIGN_IN_LINK = "sign_in_link"  # the email's template
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -186,7 +185,7 @@ async def _queue_link(
     token = _signer(console.config, "link").dumps(nonce)
     await journal.queue_email_to_address(
         session,
-        kind=SIGN_IN_LINK,
+        kind="sign_in_link",  # templates/email/sign_in_link.*
         address=address,
         language=viewer.language.value,
         at=now,

@@ -29,6 +29,7 @@ class WebConfig:
     per_client: int = 10  # sign-in requests per IP address per window
     window_minutes: int = 15
     live_seconds: float = 5.0  # live pages look at the store this often when nothing rang
+    behind_proxy: bool = False  # the client is X-Forwarded-For's last hop, not the peer
 
     @property
     def secure(self) -> bool:

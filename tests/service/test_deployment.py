@@ -8,6 +8,7 @@ the service listens on.
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,11 @@ def test_the_service_waits_for_the_database_the_mail_server_and_the_migrations()
     assert f"--user={env['CONSULTA_IMAP__USERNAME']}" in mail
     assert f"--password={env['CONSULTA_IMAP__PASSWORD']}" in mail
     assert f"--address={env['CONSULTA_MAIL__ADDRESS']}" in mail
+
+
+def test_the_image_holds_every_package_the_wheel_does() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, flags=re.MULTILINE))
+    assert set(packages) <= copied, f"the Dockerfile leaves out {set(packages) - copied}"

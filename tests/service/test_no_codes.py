@@ -1,11 +1,11 @@
 """No Spanish text a person reads carries an internal code (`answer_recorded`, `mixed_signals`,
 `consulting`…). The codes come from the code itself: the procedure's enums, the held reasons, the
-event and notice kinds written as ``kind="…"`` in consultation/ and mail/. The texts: every email
-the demo's service sends in Spanish (both parts), its digest, record and boards in Spanish; the
-CLI's `history`, `status`, `export` and `review` on the demo's database; every sentence of the
-CLI's and Slack's phrasebooks, with every state, action, position and outcome; the CLI's errors;
-the Spanish snapshots; the web console's phrasebook (its pages and the sign-in email are
-checked in tests/web/test_words.py)."""
+event and notice kinds written as ``kind="…"`` in consultation/, mail/ and web/. The texts: every
+email the demo's service sends in Spanish (both parts), its digest, record and boards in Spanish;
+the CLI's `history`, `status`, `export` and `review` on the demo's database; every sentence of
+the CLI's, Slack's and the web console's phrasebooks, with every state, action, position and
+outcome; the CLI's errors; the Spanish snapshots. The console's pages and its sign-in email are
+checked in tests/web/test_words.py."""
 
 import asyncio
 import re
@@ -69,7 +69,7 @@ NOT_CODES = {"es", "en", "ppt", "st", "troika", "tally"}
 def internal_codes() -> set[str]:
     codes = {member.value for enum in ENUMS for member in enum}
     codes |= set(held._SENTENCES)
-    for folder in ("consultation", "mail"):
+    for folder in ("consultation", "mail", "web"):
         for path in (ROOT / folder).rglob("*.py"):
             codes |= set(re.findall(r'kind="([a-z_]+)"', path.read_text(encoding="utf-8")))
     codes |= {review.DECIDED, review.SETTLED, review.REVIEW_NOTICE, "email_sent"}

@@ -24,7 +24,10 @@ from tests.mail.transport.helpers import WAIT
 from tests.web.conftest import PPT, TROIKA_MX, Console
 
 ROOT = Path(__file__).parents[2]
-SCREENSHOT = ROOT / "docs" / "screenshots" / "board.png"
+SCREENSHOTS = {
+    1280: ROOT / "docs" / "screenshots" / "board.png",
+    390: ROOT / "docs" / "screenshots" / "board-phone.png",
+}
 
 
 async def under_way(console: Console) -> Made:
@@ -68,6 +71,9 @@ async def test_the_board_shows_positions_and_a_reply_arrives_without_a_reload(
     await expect(row(page, "HN")).to_contain_text("pide más tiempo")
     await expect(row(page, "NI")).to_contain_text("pendiente")
     await expect(page.get_by_text("Canadá: sustituir el párrafo 2")).to_be_visible()
+    await expect(
+        page.get_by_text(re.compile("la respuesta de El Salvador está retenida"))
+    ).to_be_visible()
     held = row(page, "SV").get_by_role("link")
     await expect(held).to_contain_text("hace una pregunta")
     assert re.fullmatch(r"/review/\d+", await held.get_attribute("href") or "")
@@ -125,9 +131,9 @@ async def test_the_board_fits_a_desk_and_a_phone(
         await layout_facts(page)
         shot = await page.screenshot(full_page=True)
         assert shot.startswith(b"\x89PNG")
-        if width == 1280 and console.db.is_sqlite:  # the README's picture, from one run
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(SCREENSHOT), full_page=False)
+        if console.db.is_sqlite:  # the README's pictures, from one run
+            SCREENSHOTS[width].parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(SCREENSHOTS[width]), full_page=width == 390)
     finally:
         await context.close()
 

@@ -93,6 +93,7 @@ class Item:
     outcome: str | None  # final, or what it would be if the period closed now
     final: bool
     blocking: list[str]
+    depends: list[str]  # members whose held replies could still change the outcome
     troika: list[dict[str, Any]]
     distributed: bool
     members: list[dict[str, Any]]
@@ -133,6 +134,7 @@ def _item(status: ConsultationStatus, notes: Notes, viewer: Viewer) -> Item:
         outcome=(row.outcome or status.result.outcome.value) if shows_outcome else None,
         final=row.outcome is not None,
         blocking=sorted(names.get(c, c) for c in status.result.blocking),
+        depends=[] if row.outcome else sorted(names.get(c, c) for c in status.depends_on),
         troika=[
             {"country": r.country, "status": r.status, "comment": r.comment or ""}
             for r in status.troika

@@ -32,9 +32,10 @@ async def send_link(request: web.Request) -> web.StreamResponse:
     if address is None:
         return page(request, "web/sign_in.html", status=400, error="bad_address", signed_out=False)
     if not await auth.request_link(console_of(request), address, _client(request)):
-        return page(request, "web/link_sent.html", status=429, limited=True)
+        return page(request, "web/link_sent.html", status=429, limited=True, minutes=0)
     # The same page whether or not the address is a console user's: nothing is revealed.
-    return page(request, "web/link_sent.html", limited=False)
+    minutes = console_of(request).config.link_minutes
+    return page(request, "web/link_sent.html", limited=False, minutes=minutes)
 
 
 async def open_link(request: web.Request) -> web.StreamResponse:
@@ -64,4 +65,16 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
 
 
 def _client(request: web.Request) -> str:
-    return request.remote or "unknown"
+    return client_address(
+        request.remote,
+        request.headers.get("X-Forwarded-For"),
+        behind_proxy=console_of(request).config.behind_proxy,
+    )
+
+
+def client_address(peer: str | None, forwarded: str | None, *, behind_proxy: bool) -> str:
+    """Who asks, for the limits: the peer, or behind our proxy the address it appended (the
+    last hop; earlier ones are whatever the client wrote)."""
+    if behind_proxy and forwarded:
+        return forwarded.split(",")[-1].strip() or "unknown"
+    return peer or "unknown"
