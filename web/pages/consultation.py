@@ -18,6 +18,7 @@ from consultation.notes import notes_for
 from consultation.page import ConsultationPage, consultation_page, troika_pending
 from consultation.permissions import Deed
 from consultation.record import gather
+from consultation.status import consultation_status
 from consultation.vocabulary import Language
 from consultation.zones import moment
 from web import live
@@ -99,6 +100,20 @@ async def page_context(
     }
 
 
+async def board_part(request: web.Request, viewer: Viewer, consultation_id: str) -> dict[str, Any]:
+    """Only what the live part shows: the board's reading of this one consultation (not the
+    whole record, which a reply does not change)."""
+    console = console_of(request)
+    now = console.time.now()
+    async with console.db.session() as session:
+        status = await consultation_status(session, consultation_id.upper(), now=now)
+        notes = await notes_for(session, status)
+    return {
+        "items": [consultation_item(status, notes, viewer)],
+        "updated": moment(now, viewer.timezone, viewer.language),
+    }
+
+
 def steps(found: ConsultationPage, viewer: Viewer) -> list[str]:
     """The PPT's steps offered here: what the procedure allows now, if the viewer may steer."""
     if not viewer.may(Deed.STEER):
@@ -112,7 +127,7 @@ async def live_part(request: web.Request) -> web.StreamResponse:
     viewer = require(request)
 
     async def render() -> str:
-        found = await page_context(request, viewer, request.match_info["id"])
+        found = await board_part(request, viewer, request.match_info["id"])
         return html(request, "web/board_items.html", **found)
 
     return await live.stream(request, render)
