@@ -2,7 +2,7 @@
 not allow now, a decision already taken. Each is one sentence in the viewer's language, and
 nothing in the store changes."""
 
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -107,3 +107,18 @@ async def test_a_reply_decided_twice_is_refused_with_who_decided_it(
     async with console.db.session() as session:
         row = await session.get(InboundMessageRow, held.id)
         assert row is not None and row.reason == f"review:{review.Decision.REJECT.value}"
+
+
+async def test_an_unknown_consultation_or_message_is_one_sentence(
+    console: Console, browser: Browser
+) -> None:
+    ppt = await signed_in(browser, console, PPT)
+    answer = await ppt.goto(console.url("/c/CRM-2099-999"))
+    assert answer is not None and answer.status == 404
+    await expect(ppt.get_by_role("alert")).to_have_text("No existe la consulta CRM-2099-999.")
+    await ppt.goto(console.url("/review/999"))
+    await expect(ppt.get_by_role("alert")).to_have_text(
+        "No hay ningún mensaje recibido con el n.º 999."
+    )
+    status, text = await post(ppt, "/c/CRM-2099-999/send", console)
+    assert status == 404 and "No existe la consulta CRM-2099-999." in text

@@ -26,7 +26,7 @@ from consultation.vocabulary import Kind, SilenceRule
 from web.console import console_of
 from web.drafts import DraftRefused, draft_text
 from web.pages.consultation import show
-from web.refusals import sentence
+from web.refusals import said, sentence
 from web.render import page
 from web.viewer import Viewer, require
 
@@ -75,6 +75,7 @@ async def open_draft(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"{LINKS.consultation(row.id)}?done=opened")
 
 
+@said
 async def troika_answer(request: web.Request) -> web.StreamResponse:
     """A Troika seat's answer on the round, for the viewer's own country only."""
     viewer = require(request)
@@ -157,6 +158,7 @@ STEPS: dict[str, tuple[Action, StepWork]] = {
 def _handler(entry: tuple[Action, StepWork]) -> Handler:
     action, work = entry
 
+    @said
     async def handler(request: web.Request) -> web.StreamResponse:
         viewer = require(request, Deed.STEER)
         return await _run(

@@ -18,11 +18,13 @@ from consultation.notes import notes_for
 from consultation.page import ConsultationPage, consultation_page, troika_pending
 from consultation.permissions import Deed
 from consultation.record import gather
+from consultation.status import consultation_status
 from consultation.vocabulary import Language
 from consultation.zones import moment
 from web import live
 from web.console import console_of
 from web.pages.board import _item as consultation_item  # the board's reading of one
+from web.refusals import said
 from web.render import html, language_of, page
 from web.viewer import Viewer, require
 
@@ -38,6 +40,7 @@ def routes() -> list[web.RouteDef]:
     ]
 
 
+@said
 async def consultation(request: web.Request) -> web.StreamResponse:
     viewer = require(request)
     return await show(request, viewer, request.match_info["id"])
@@ -97,6 +100,20 @@ async def page_context(
     }
 
 
+async def board_part(request: web.Request, viewer: Viewer, consultation_id: str) -> dict[str, Any]:
+    """Only what the live part shows: the board's reading of this one consultation (not the
+    whole record, which a reply does not change)."""
+    console = console_of(request)
+    now = console.time.now()
+    async with console.db.session() as session:
+        status = await consultation_status(session, consultation_id.upper(), now=now)
+        notes = await notes_for(session, status)
+    return {
+        "items": [consultation_item(status, notes, viewer)],
+        "updated": moment(now, viewer.timezone, viewer.language),
+    }
+
+
 def steps(found: ConsultationPage, viewer: Viewer) -> list[str]:
     """The PPT's steps offered here: what the procedure allows now, if the viewer may steer."""
     if not viewer.may(Deed.STEER):
@@ -104,12 +121,13 @@ def steps(found: ConsultationPage, viewer: Viewer) -> list[str]:
     return [a.value for a in found.actions]
 
 
+@said
 async def live_part(request: web.Request) -> web.StreamResponse:
     """The page's board part, sent again whenever the store may have changed it."""
     viewer = require(request)
 
     async def render() -> str:
-        found = await page_context(request, viewer, request.match_info["id"])
+        found = await board_part(request, viewer, request.match_info["id"])
         return html(request, "web/board_items.html", **found)
 
     return await live.stream(request, render)
@@ -121,6 +139,7 @@ DONE = frozenset(
 )
 
 
+@said
 async def export(request: web.Request) -> web.StreamResponse:
     """The record as a file to keep: HTML or Markdown, in the viewer's language."""
     require(request)

@@ -14,6 +14,7 @@ from consultation import received, review_view
 from consultation.permissions import Deed
 from store.tables import InboundMessageRow
 from web.console import console_of
+from web.refusals import said
 from web.render import page
 from web.viewer import require
 
@@ -28,17 +29,17 @@ def routes() -> list[web.RouteDef]:
 async def _row(request: web.Request) -> InboundMessageRow:
     """The message, to a viewer who may see it: answers on the record to anyone in the
     console; a reply still held, or one tied to no consultation, to those who review."""
-    viewer = require(request)
+    require(request)
     async with console_of(request).db.session() as session:
         row = await session.get(InboundMessageRow, int(request.match_info["number"]))
     if row is None:
         raise web.HTTPNotFound()
     if row.status == "review" or row.consultation_id is None:
         require(request, Deed.REVIEW)
-    del viewer
     return row
 
 
+@said
 async def message(request: web.Request) -> web.StreamResponse:
     row = await _row(request)
     viewer = require(request)
@@ -47,6 +48,7 @@ async def message(request: web.Request) -> web.StreamResponse:
     return page(request, "web/message.html", m=shown)
 
 
+@said
 async def attachment(request: web.Request) -> web.StreamResponse:
     row = await _row(request)
     found = received.attachment(received.parse(row.raw), int(request.match_info["index"]))

@@ -16,7 +16,7 @@ from consultation.permissions import Deed
 from consultation.vocabulary import AmendmentAction, PositionValue
 from store import queries
 from web.console import console_of
-from web.refusals import sentence
+from web.refusals import said, sentence
 from web.render import page
 from web.viewer import Viewer, require
 
@@ -42,6 +42,7 @@ async def queue(request: web.Request) -> web.StreamResponse:
     return page(request, "web/review_list.html", items=items, everything=everything, zone=zone)
 
 
+@said
 async def held_reply(request: web.Request) -> web.StreamResponse:
     viewer = require(request, Deed.REVIEW)
     return await _show(request, viewer, int(request.match_info["number"]))
