@@ -111,7 +111,8 @@ def render_pages(data: bytes, *, dpi: int, pages: int = MAX_OCR_PAGES) -> list[I
 
 
 def _opens_without_password(reader: object) -> bool:
-    """Many ministries "protect" a PDF against editing only: the empty user password opens it."""
+    """Many ministries "protect" a PDF against editing only: the empty user password opens it
+    (AES needs ``cryptography``, a dependency for that reason)."""
     try:
         return bool(reader.decrypt(""))  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - pypdf raises several types for unsupported ciphers
