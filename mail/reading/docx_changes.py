@@ -108,7 +108,7 @@ def _paragraph(element: etree._Element) -> DocParagraph:
             pieces.append((state, " "))
         else:
             pieces.append((state, node.text or ""))
-    text = _render(pieces)
+    text = render_pieces(pieces)
     content = [(s, t) for s, t in pieces if t.strip()]
     inserted = bool(content) and all(s == "ins" for s, _ in content)
     deleted = bool(content) and all(s == "del" for s, _ in content)
@@ -129,7 +129,8 @@ def _state(node: etree._Element, paragraph: etree._Element) -> str:
     return ""
 
 
-def _render(pieces: list[tuple[str, str]]) -> str:
+def render_pieces(pieces: list[tuple[str, str]]) -> str:
+    """Runs of (state, text), state "" / ins / del, as one text with change marks."""
     out: list[str] = []
     current = ""
     for state, text in pieces:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from mail.reading.docx_changes import DocParagraph, UnreadableDocument
-from mail.reading.normal import DEL_CLOSE, DEL_OPEN, INS_CLOSE, INS_OPEN, collapse
+from mail.reading.docx_changes import DocParagraph, UnreadableDocument, render_pieces
+from mail.reading.normal import collapse
 
 TOOL_SECONDS = 20.0
 _MAX_XML_BYTES = 20_000_000
@@ -168,21 +168,8 @@ def _odt_paragraph(element: etree._Element, regions: dict[str, tuple[str, str]])
                 pieces.append(("ins" if inserting else "", child.tail))
 
     visit(element)
-    text = _render(pieces)
+    text = render_pieces(pieces)
     content = [(s, t) for s, t in pieces if t.strip()]
     inserted = bool(content) and all(s == "ins" for s, _ in content)
     deleted = bool(content) and all(s == "del" for s, _ in content)
     return DocParagraph(text, inserted, deleted)
-
-
-def _render(pieces: list[tuple[str, str]]) -> str:
-    out: list[str] = []
-    current = ""
-    for state, text in pieces:
-        if state != current:
-            out.append({"ins": INS_CLOSE, "del": DEL_CLOSE}.get(current, ""))
-            out.append({"ins": INS_OPEN, "del": DEL_OPEN}.get(state, ""))
-            current = state
-        out.append(text)
-    out.append({"ins": INS_CLOSE, "del": DEL_CLOSE}.get(current, ""))
-    return collapse("".join(out))

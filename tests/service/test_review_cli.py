@@ -132,7 +132,11 @@ async def test_held_replies_listed_shown_corrected_and_settled(
     assert "> Aprobamos el texto, pero objetamos el párrafo 2" in shown  # the sender's words
     assert "Posición: objeta" in shown
     assert "- nota.pdf (application/pdf, 11 bytes)" in shown
-    assert "Motivo de la retención: contiene señales contradictorias; un adjunto no" in shown
+    # "nota verbal" in a file named .pdf: the reader opens it as a PDF and finds it damaged.
+    assert (
+        "Motivo de la retención: contiene señales contradictorias; un documento adjunto está "
+        "dañado y no se puede leer" in shown
+    )
     assert "A la espera de la decisión de una persona." in shown
     assert_no_codes(shown, "review show")
     english = (await op("--lang", "en", "review", "show", str(first.id))).output

@@ -7,6 +7,7 @@ import pytest
 
 from mail.reading import read_reply, split_paragraphs
 from mail.reading.note_verbale import paragraphs_of, read_note
+from tests.fixtures.notes.build import built
 from tests.fixtures.notes.scoring import DRAFTS, HERE, differences, load, read
 
 LABELS = load()
@@ -105,3 +106,13 @@ def test_the_documents_in_the_corpus_are_the_ones_the_messages_carry() -> None:
         assert len(raw) > len(document), name  # base64 of it, at least
     draft = split_paragraphs((DRAFTS / "drafts/vias-laborales.es.txt").read_text("utf-8"))
     assert read_reply((HERE / "messages" / "n01-pdf-es-approve.eml").read_bytes(), draft).note
+
+
+def test_committed_typed_and_office_notes_are_what_build_writes() -> None:
+    """The scans are left out: drawing them takes a font from the machine (see the README)."""
+    files, messages, labels = built(kinds=frozenset({"pdf", "doc", "odt"}))
+    assert (HERE / "labels.json").read_bytes() == labels
+    for name, data in files.items():
+        assert (HERE / "documents" / name).read_bytes() == data, name
+    for name, raw in messages.items():
+        assert (HERE / "messages" / name).read_bytes() == raw, name
