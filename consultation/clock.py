@@ -16,7 +16,7 @@ from consultation.errors import InvalidInput
 END_OF_DAY = time(23, 59, 59)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)  # every member's calendar of a 193-member roster stays built
 def _calendar(code: str) -> holidays.HolidayBase:
     try:
         # Years expand on lookup, so one object serves any date.

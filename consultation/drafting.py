@@ -49,7 +49,7 @@ async def open_draft(session: AsyncSession, draft: Draft, move: Move) -> Consult
         calendar=ppt.calendar,
         timezone=ppt.timezone,
         ppt_country=ppt.code,
-        troika=[presidency.previous, presidency.current, presidency.next],
+        troika=presidency.troika,
         created_at=move.at,
         created_by=move.actor,
     )
@@ -88,7 +88,7 @@ async def submit_to_troika(session: AsyncSession, consultation_id: str, move: Mo
     row, target = await begin(session, consultation_id, Action.SUBMIT_TO_TROIKA)
     presidency = await queries.presidency(session)
     if presidency is not None:  # the Troika of the day, should the presidency have changed
-        row.troika = [presidency.previous, presidency.current, presidency.next]
+        row.troika = presidency.troika
     row.troika_round += 1
     row.state = target.value
     session.add(row)

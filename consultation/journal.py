@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation.vocabulary import Role
@@ -111,11 +111,17 @@ async def _queue(
     payload: Mapping[str, Any] | None,
 ) -> int:
     queued = 0
-    for contact in contacts:
+    everyone = list(contacts)
+    keys = {c.id: f"{channel}:{kind}:{key}:contact-{c.id}" for c in everyone}
+    # One query for every contact's notice, not one each (a draft goes to hundreds).
+    query = select(OutboxRow.dedupe_key).where(col(OutboxRow.dedupe_key).in_(keys.values()))
+    there = set((await session.exec(query)).all()) if keys else set()
+    for contact in everyone:
         assert contact.id is not None
-        dedupe = f"{channel}:{kind}:{key}:contact-{contact.id}"
-        if await _exists(session, dedupe):
+        dedupe = keys[contact.id]
+        if dedupe in there:
             continue
+        there.add(dedupe)
         session.add(
             _row(
                 channel,

@@ -113,13 +113,29 @@ class ContactEntry(_Strict):
 
 
 class PresidencyEntry(_Strict):
-    previous: str = Field(pattern=r"^[A-Z]{2}$")
+    """Who presides, and who reviews a draft before the members see it: the CRM's Troika
+    (previous, current and next presidencies), or another body's bureau of any size (the
+    UN General Assembly's President and vice-presidents, an OAS committee's officers)."""
+
     current: str = Field(pattern=r"^[A-Z]{2}$")
-    next: str = Field(pattern=r"^[A-Z]{2}$")
+    previous: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    next: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    bureau: list[str] | None = Field(default=None, min_length=1)
+
+    @field_validator("bureau")
+    @classmethod
+    def _codes(cls, value: list[str] | None) -> list[str] | None:
+        for code in value or []:
+            if not re.match(r"^[A-Z]{2}$", code):
+                raise ValueError(f"{code!r} is not a two-letter country code")
+        return value
 
     @property
-    def troika(self) -> tuple[str, str, str]:
-        return (self.previous, self.current, self.next)
+    def troika(self) -> tuple[str, ...]:
+        """The countries that review a draft first: the bureau, or the Troika."""
+        if self.bureau:
+            return tuple(self.bureau)
+        return tuple(c for c in (self.previous, self.current, self.next) if c)
 
 
 class Roster(_Strict):
@@ -206,16 +222,38 @@ def cross_check(roster: Roster) -> Iterable[str]:
     for i, country in enumerate(roster.countries):
         try:
             check_calendar(country.holiday_calendar)
-        except InvalidInput as exc:
-            yield f"countries[{i}] ({country.code}).calendar: {exc}"
-    for field in ("previous", "current", "next"):
-        code = getattr(roster.presidency, field)
+        except InvalidInput:
+            yield (
+                f"countries[{i}] ({country.code}, {country.name_en}).calendar: the holidays "
+                f"package has no holiday calendar for {country.holiday_calendar}; give this "
+                "country `calendar:` with one it has (the ISO code of a country whose public "
+                "holidays it keeps)"
+            )
+    yield from _check_presidency(roster.presidency, countries)
+    yield from _check_contacts(roster, countries, parties)
+
+
+def _check_presidency(
+    presidency: PresidencyEntry, countries: Mapping[str, CountryEntry]
+) -> Iterable[str]:
+    places = [("current", presidency.current)]
+    if presidency.bureau:
+        places += [(f"bureau[{i}]", code) for i, code in enumerate(presidency.bureau)]
+        if presidency.current not in presidency.bureau:
+            yield f"presidency.bureau: the presidency ({presidency.current}) must be in it"
+    elif presidency.previous is None or presidency.next is None:
+        yield "presidency: name previous and next (a Troika), or a bureau: [list of members]"
+    for field in ("previous", "next"):
+        if getattr(presidency, field):
+            places.append((field, getattr(presidency, field)))
+    for where, code in places:
         entry = countries.get(code)
         if entry is None or entry.status is not CountryStatus.MEMBER:
-            yield f"presidency.{field}: {code} is not a member country of the roster"
-    if len(set(roster.presidency.troika)) != 3:
+            yield f"presidency.{where}: {code} is not a member country of the roster"
+    if presidency.bureau:
+        yield from _duplicates("presidency.bureau", presidency.bureau)
+    elif len(set(presidency.troika)) != 3 and presidency.previous and presidency.next:
         yield "presidency: previous, current and next must be three different countries"
-    yield from _check_contacts(roster, countries, parties)
 
 
 def _check_contacts(

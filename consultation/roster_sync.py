@@ -55,7 +55,15 @@ async def import_roster(
             OrganisationRow(code=org.code, name_es=org.name_es, name_en=org.name_en)
         )
     p = roster.presidency
-    await session.merge(PresidencyRow(id=1, previous=p.previous, current=p.current, next=p.next))
+    await session.merge(
+        PresidencyRow(
+            id=1,
+            previous=p.previous or "",
+            current=p.current,
+            next=p.next or "",
+            bureau=list(p.bureau) if p.bureau else None,
+        )
+    )
     await session.flush()
     report = await import_contacts(session, roster.contacts, actor=actor, at=at, source="roster")
     kept = {a for c in roster.contacts for a in c.emails}

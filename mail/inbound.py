@@ -20,6 +20,7 @@ from mail.authentication import AuthenticationConfig, Verdict
 from mail.compose import Identity
 from mail.imap import Fetched
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
+from mail.lookups import Lookups
 from mail.message_keys import MessageKey, content_hash, content_of, message_key
 from mail.processing import Outcome, Processing, authenticate
 from mail.reader_pool import InlineReader, Reader, ReadFailed
@@ -183,7 +184,7 @@ class Inbox:
             return await asyncio.to_thread(message_key, raw)
         return message_key(raw)
 
-    async def process(self, inbound_id: int) -> Outcome | None:
+    async def process(self, inbound_id: int, *, lookups: Lookups | None = None) -> Outcome | None:
         """Read and record one stored message; an unexpected failure is counted on the message
         and, at the third, the message is held with its error (a person decides, nothing is lost).
 
@@ -193,12 +194,12 @@ class Inbox:
         transaction locks the row, checks nobody decided it meanwhile, and decides.
         """
         try:
-            prepared = await self._prepare(inbound_id)
+            prepared = await self._prepare(inbound_id, lookups)
             if prepared is None:
                 return None
             reading, held = await self._read(prepared)
             verdict = await authenticate(prepared.raw, self._authentication)
-            return await self._decide(inbound_id, reading, held, verdict)
+            return await self._decide(inbound_id, reading, held, verdict, lookups)
         except Exception as exc:  # noqa: BLE001 — the shunt: record, hold at the third, go on
             if unavailable(exc):  # the database, not the message: the loop waits and retries
                 raise
@@ -206,7 +207,7 @@ class Inbox:
             await self._count_failure(inbound_id, exc)
             return None
 
-    async def _prepare(self, inbound_id: int) -> "_Prepared | None":
+    async def _prepare(self, inbound_id: int, lookups: Lookups | None) -> "_Prepared | None":
         async with self._db.session() as session:
             row = await session.get(InboundMessageRow, inbound_id)
             if row is None or row.status != "stored":
@@ -217,7 +218,7 @@ class Inbox:
             # line: in a thread, since a 20 MB message takes it ~150 ms.
             if await asyncio.to_thread(too_deep, row.raw):
                 return _Prepared(row.raw, [], read=False, held="too_complex")
-            processing = self._processing(session, row)
+            processing = self._processing(session, row, lookups=lookups)
             paragraphs = await processing.paragraphs()
             held = "reused_message_id" if row.reason == "reused_message_id" else None
             return _Prepared(row.raw, paragraphs, read=True, held=held)
@@ -232,13 +233,18 @@ class Inbox:
         return _substantive(reading), prepared.held
 
     async def _decide(
-        self, inbound_id: int, reading: Reading | None, held: str | None, verdict: Verdict
+        self,
+        inbound_id: int,
+        reading: Reading | None,
+        held: str | None,
+        verdict: Verdict,
+        lookups: Lookups | None,
     ) -> Outcome | None:
         async with self._db.transaction() as session:
             row = await session.get(InboundMessageRow, inbound_id, with_for_update=True)
             if row is None or row.status != "stored":
                 return None  # decided meanwhile (another instance, a person)
-            processing = self._processing(session, row, reading, verdict)
+            processing = self._processing(session, row, reading, verdict, lookups=lookups)
             # The message's own row changes several times on the way (sender, reading,
             # consultation, status): written once or twice, not before every query.
             with session.no_autoflush:
@@ -268,6 +274,8 @@ class Inbox:
         row: InboundMessageRow,
         reading: Reading | None = None,
         verdict: Verdict | None = None,
+        *,
+        lookups: Lookups | None = None,
     ) -> "Processing":
         return Processing(
             session,
@@ -277,6 +285,7 @@ class Inbox:
             self._authentication,
             reading=reading,
             verdict=verdict,
+            lookups=lookups,
         )
 
     async def process_stored(self, *, stop: asyncio.Event | None = None) -> int:
@@ -333,10 +342,12 @@ class BatchIntake:
     def __init__(self, inbox: Inbox) -> None:
         self._inbox = inbox
         self._stored: dict[int, tuple[int, bool]] = {}  # by UID: inbound id, new
+        self._lookups = Lookups()  # the current batch's (see `mail.lookups`)
 
     async def store(self, batch: Sequence[Fetched]) -> None:
         incoming = [Incoming(m.raw, m.size, header_only=not m.complete) for m in batch]
         stored = await self._inbox.store_batch(incoming)
+        self._lookups = Lookups()
         self._stored = {m.uid: found for m, found in zip(batch, stored, strict=True)}
 
     async def receive(self, message: Fetched) -> None:
@@ -346,7 +357,7 @@ class BatchIntake:
                 message.raw, size=message.size, header_only=not message.complete
             )
         elif found[1]:
-            await self._inbox.process(found[0])
+            await self._inbox.process(found[0], lookups=self._lookups)
 
 
 def _id(row: InboundMessageRow) -> int:

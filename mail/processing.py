@@ -48,6 +48,7 @@ from consultation.vocabulary import AmendmentAction, Language, PositionValue, Ro
 from mail import bounces, notices
 from mail.authentication import AuthenticationConfig, Verdict, verify
 from mail.compose import Identity
+from mail.lookups import Lookups, NoLookups
 from mail.matching import Match, Matching, match_message
 from mail.parsing import parse_header, parse_whole
 from mail.reading import Reading, read_reply
@@ -78,8 +79,10 @@ class Processing:
         *,
         reading: Reading | None = None,
         verdict: Verdict | None = None,
+        lookups: Lookups | None = None,
     ) -> None:
         self.session, self.row, self.identity = session, row, identity
+        self.lookups = lookups or NoLookups()
         self.now = time.now()
         self.authentication = authentication
         self.message = parse_header(row.raw)
@@ -207,7 +210,7 @@ class Processing:
     async def _contact(self, sender: Sender) -> ContactRow | None:
         if sender.address is None:
             return None
-        return await queries.contact_by_email(self.session, sender.address)
+        return await self.lookups.contact(self.session, sender.address)
 
     async def _authenticate(self, sender: Sender) -> Verdict:
         """The verdict on From's domain, computed before the transaction when it could be."""
@@ -276,7 +279,7 @@ class Processing:
             return match
         parties = {
             r.party
-            for r in await queries.roles_of(self.session, contact.id)
+            for r in await self.lookups.roles(self.session, contact.id)
             if r.role == Role.FOCAL_POINT.value
         }
         if len(parties) == 1:
@@ -286,7 +289,7 @@ class Processing:
     async def _paragraphs(self, match: Match | None, contact: ContactRow | None) -> list[str]:
         if match is None:
             return []
-        version = await queries.version(self.session, match.consultation_id, match.version)
+        version = await self.lookups.version(self.session, match.consultation_id, match.version)
         if version is None:
             return []
         language = Language(contact.language) if contact else Language.ES
@@ -298,7 +301,7 @@ class Processing:
     async def _holds(self, contact: ContactRow | None, role: Role, country: str) -> bool:
         if contact is None or not contact.active or contact.id is None:
             return False
-        roles = await queries.roles_of(self.session, contact.id)
+        roles = await self.lookups.roles(self.session, contact.id)
         return any(r.role == role.value and r.party == country for r in roles)
 
     async def _troika(

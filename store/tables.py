@@ -61,9 +61,16 @@ class ContactRoleRow(SQLModel, table=True):
 class PresidencyRow(SQLModel, table=True):
     __tablename__ = "presidency"
     id: int = Field(default=1, primary_key=True)  # a single row: the presidency in office
-    previous: str
+    previous: str  # "" when the body names a bureau rather than a Troika
     current: str
     next: str
+    # Another body's bureau of any size, reviewing drafts instead of the Troika.
+    bureau: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+    @property
+    def troika(self) -> list[str]:
+        """The countries that review a draft before the members: the bureau, or the Troika."""
+        return list(self.bureau) if self.bureau else [self.previous, self.current, self.next]
 
 
 class SequenceRow(SQLModel, table=True):

@@ -219,8 +219,8 @@ def test_unknown_holiday_calendar_of_a_country() -> None:
 
     problem = only(problems_of(data))
 
-    assert problem.startswith(f"countries[{i}] (BZ).calendar")
-    assert "no holiday calendar for 'XX'" in problem
+    assert problem.startswith(f"countries[{i}] (BZ, Belize).calendar")
+    assert "no holiday calendar for XX" in problem
 
 
 def test_duplicate_country_code() -> None:

@@ -168,11 +168,11 @@ async def test_a_crash_mid_batch_loses_nothing_and_repeats_nothing(
     front = make_front(db, time, smtpd, dovecot)
     process = front.inbox.process
 
-    async def dies_on_the_third(inbound_id: int) -> Any:
+    async def dies_on_the_third(inbound_id: int, **options: Any) -> Any:
         if inbound_id == 3:
             task.cancel()
             await asyncio.Event().wait()  # the cancellation lands here
-        return await process(inbound_id)
+        return await process(inbound_id, **options)
 
     front.inbox.process = dies_on_the_third  # type: ignore[method-assign]
     task = asyncio.create_task(front.run(asyncio.Event()))
