@@ -34,6 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test servers live in tests/
 
+from service.exporting import export_record  # noqa: E402
+
 from bench.mail import fill, load, reply, sink  # noqa: E402
 from bot.status_board import board  # noqa: E402
 from bot.texts import Phrases  # noqa: E402
@@ -49,7 +51,6 @@ from mail.inbound import BatchIntake, Inbox  # noqa: E402
 from mail.mailbox_state import MemoryMailboxState  # noqa: E402
 from mail.outbound import EmailOutbox  # noqa: E402
 from mail.smtp import SmtpConfig, SmtpSender  # noqa: E402
-from service.exporting import export_record  # noqa: E402
 from store.database import Database  # noqa: E402
 from templates import environment  # noqa: E402
 from tests.databases import postgres_database, sqlite_database  # noqa: E402

@@ -1,7 +1,7 @@
 """Another body's presidency: a bureau of any size reviewing drafts instead of the Troika.
 
 Revision ID: 5ca1e0e90007
-Revises: 7a0e5c1d0008
+Revises: 4b7e2a9c0d17
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5ca1e0e90007"
-down_revision: str | None = "7a0e5c1d0008"
+down_revision: str | None = "4b7e2a9c0d17"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
