@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from consultation import review, review_view
+from consultation import page_images, review, review_view
 from consultation.answers import ProposedChange
 from consultation.errors import InvalidInput, ProcedureError
 from consultation.permissions import Deed
@@ -28,6 +28,7 @@ def routes() -> list[web.RouteDef]:
     return [
         web.get("/review", queue),
         web.get("/review/{number:\\d+}", held_reply),
+        web.get("/review/{number:\\d+}/page.png", page_image),
         web.post("/review/{number:\\d+}/{decision}", decide),
     ]
 
@@ -46,6 +47,20 @@ async def queue(request: web.Request) -> web.StreamResponse:
 async def held_reply(request: web.Request) -> web.StreamResponse:
     viewer = require(request, Deed.REVIEW)
     return await _show(request, viewer, int(request.match_info["number"]))
+
+
+async def page_image(request: web.Request) -> web.StreamResponse:
+    """The first page of the scanned note a held reply carried, beside its OCR reading."""
+    require(request, Deed.REVIEW)
+    async with console_of(request).db.session() as session:
+        image = await page_images.page_image(session, int(request.match_info["number"]))
+    if image is None:
+        raise web.HTTPNotFound()
+    return web.Response(
+        body=image.png,
+        content_type="image/png",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+    )
 
 
 async def _show(
