@@ -9,7 +9,10 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
+from email.message import EmailMessage
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,10 +25,12 @@ from mail.imap import Fetched
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
 from mail.lookups import Lookups
 from mail.message_keys import MessageKey, content_hash, content_of, message_key
+from mail.parsing import parse_header
 from mail.processing import Outcome, Processing, authenticate
 from mail.reader_pool import InlineReader, Reader, ReadFailed
 from mail.reading import Reading
 from mail.reading.nesting import too_deep
+from mail.sender import read_sender
 from store.database import Database, unavailable
 from store.tables import InboundMessageRow
 
@@ -43,6 +48,20 @@ class Incoming:
     raw: bytes
     size: int | None = None  # the whole message's, when ``raw`` is its header alone
     header_only: bool = False
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A fetched message's row: its id, whether this fetch stored it and, when it did, the
+    message itself, so that processing needs not load the row it has just written."""
+
+    id: int
+    new: bool
+    dedupe_key: str
+    message_id: str | None
+    incoming: Incoming | None
+    reason: str | None = None  # ``reused_message_id``: held whatever it says
+    header: EmailMessage | None = None  # parsed once by whoever read it first
 
 
 class Inbox:
@@ -93,10 +112,9 @@ class Inbox:
         )
         try:
             async with self._db.transaction() as session:
-                existing, reused = await _earlier(session, key, raw)
+                existing, reused = (await _earlier_batch(session, [(key, raw)]))[key.dedupe_key]
                 if existing is not None:
-                    assert existing.id is not None
-                    return existing.id, False
+                    return existing, False
                 row = InboundMessageRow(
                     dedupe_key=key.dedupe_key,
                     message_id=key.message_id,
@@ -121,70 +139,102 @@ class Inbox:
                 assert found is not None and found.id is not None
                 return found.id, False
 
-    async def store_batch(self, batch: Sequence[Incoming]) -> list[tuple[int, bool]]:
-        """`store` for a fetched batch in one transaction: each message's id and whether it
-        is new, in order. The same deduplication: a message stored before, or twice in the
-        batch, is not stored again; another message reusing a Message-ID is marked.
+    async def store_batch(self, batch: Sequence[Incoming]) -> list[Stored]:
+        """`store` for a fetched batch in one transaction and two statements (one SELECT for
+        what was seen before, one INSERT for the rest): each message's row, in order. The same
+        deduplication: a message stored before, or twice in the batch, is not stored again;
+        another message reusing a Message-ID is marked.
 
         The IMAP listener stores a batch before it hands over its first message, so every
         message of the batch is kept before anything reads any of them."""
         keys = [await self._key(m.raw) for m in batch]
         try:
             async with self._db.transaction() as session:
-                rows = await self._new_rows(session, batch, keys)
-                session.add_all(r for r, new in rows if new)
-                await session.flush()  # one INSERT for the batch
+                earlier = await _earlier_batch(
+                    session, [(k, m.raw) for k, m in zip(keys, batch, strict=True)]
+                )
+                stored, new_rows = self._plan(batch, keys, earlier)
+                if new_rows:
+                    # Core, not the ORM: on SQLite the ORM writes one INSERT per row to learn
+                    # its id; RETURNING the key matches ids to rows in one statement.
+                    statement = insert(InboundMessageRow).returning(
+                        col(InboundMessageRow.id), col(InboundMessageRow.dedupe_key)
+                    )
+                    connection = await session.connection()
+                    written = await connection.execute(statement, new_rows)
+                    ids = {key: int(row_id or 0) for row_id, key in written.all()}
+                    stored = [replace(s, id=ids[s.dedupe_key]) if s.new else s for s in stored]
         except IntegrityError:  # another instance stored some of them a moment ago
-            return [await self.store(m.raw, size=m.size, header_only=m.header_only) for m in batch]
-        for row, new in rows:
-            if new and row.reason == "reused_message_id":
+            return [await self._stored_one(m) for m in batch]
+        for one in stored:
+            if one.new and one.reason == "reused_message_id":
                 log.warning(
                     "inbound message reuses a Message-ID with other content: held",
-                    extra={"inbound": row.id, "message_id": (row.message_id or "")[:200]},
+                    extra={"inbound": one.id, "message_id": (one.message_id or "")[:200]},
                 )
-        return [(_id(row), new) for row, new in rows]
+        return stored
 
-    async def _new_rows(
-        self, session: AsyncSession, batch: Sequence[Incoming], keys: list[MessageKey]
-    ) -> list[tuple[InboundMessageRow, bool]]:
-        """Each message's stored row, or a new one (not yet added) and True."""
-        found: list[tuple[InboundMessageRow, bool]] = []
-        here: dict[str, InboundMessageRow] = {}  # this batch's new rows, by dedupe key
+    def _plan(
+        self,
+        batch: Sequence[Incoming],
+        keys: list[MessageKey],
+        earlier: dict[str, tuple[int | None, bool]],
+    ) -> tuple[list["Stored"], list[dict[str, object]]]:
+        """Each message as stored before (its id), or new (id to come) with its row's values."""
+        stored: list[Stored] = []
+        rows: list[dict[str, object]] = []
+        here: dict[str, int] = {}  # this batch's new messages, by dedupe key: their index
         ids: set[str] = set()  # and their Message-IDs
-        with session.no_autoflush:  # the batch's rows are written together, at the end
-            for message, key in zip(batch, keys, strict=True):
-                same = here.get(key.dedupe_key)
-                if same is not None:
-                    found.append((same, False))
-                    continue
-                existing, reused = await _earlier(session, key, message.raw)
-                if existing is not None:
-                    found.append((existing, False))
-                    continue
-                reused = reused or (key.message_id is not None and key.message_id in ids)
-                row = self._row(message, key, reused=reused)
-                here[key.dedupe_key] = row
-                ids.add(key.message_id or "")
-                found.append((row, True))
-        return found
+        for message, key in zip(batch, keys, strict=True):
+            if key.dedupe_key in here:  # twice in one batch: the first is the one stored
+                first = stored[here[key.dedupe_key]]
+                stored.append(replace(first, new=False))
+                continue
+            existing, reused = earlier.get(key.dedupe_key, (None, False))
+            if existing is not None:
+                stored.append(Stored(existing, False, key.dedupe_key, key.message_id, message))
+                continue
+            reused = reused or (key.message_id is not None and key.message_id in ids)
+            reason = "reused_message_id" if reused else None
+            here[key.dedupe_key] = len(stored)
+            ids.add(key.message_id or "")
+            stored.append(Stored(0, True, key.dedupe_key, key.message_id, message, reason))
+            rows.append(self._values(message, key, reason))
+        return stored, rows
 
-    def _row(self, message: Incoming, key: MessageKey, *, reused: bool) -> InboundMessageRow:
-        return InboundMessageRow(
-            dedupe_key=key.dedupe_key,
-            message_id=key.message_id,
-            raw=message.raw,
-            size=len(message.raw) if message.size is None else message.size,
-            header_only=message.header_only,
-            received_at=self._time.now(),
-            reason="reused_message_id" if reused else None,
+    def _values(self, message: Incoming, key: MessageKey, reason: str | None) -> dict[str, object]:
+        return {
+            "dedupe_key": key.dedupe_key,
+            "message_id": key.message_id,
+            "raw": message.raw,
+            "size": len(message.raw) if message.size is None else message.size,
+            "header_only": message.header_only,
+            "received_at": self._time.now(),
+            "status": "stored",
+            "reason": reason,
+            "attempts": 0,
+        }
+
+    async def _stored_one(self, message: Incoming) -> "Stored":
+        inbound_id, new = await self.store(
+            message.raw, size=message.size, header_only=message.header_only
         )
+        # Whether it reused a Message-ID is on its row: processing loads the row itself.
+        return Stored(inbound_id, new, "", None, None)
+
+    async def look_up(self, lookups: Lookups, addresses: Sequence[str]) -> None:
+        """What a batch's messages will look up, read for all of them at once."""
+        async with self._db.session() as session:
+            await lookups.prefetch(session, addresses)
 
     async def _key(self, raw: bytes) -> MessageKey:
         if len(raw) > _HASH_IN_THREAD:
             return await asyncio.to_thread(message_key, raw)
         return message_key(raw)
 
-    async def process(self, inbound_id: int, *, lookups: Lookups | None = None) -> Outcome | None:
+    async def process(
+        self, inbound_id: int, *, lookups: Lookups | None = None, stored: Stored | None = None
+    ) -> Outcome | None:
         """Read and record one stored message; an unexpected failure is counted on the message
         and, at the third, the message is held with its error (a person decides, nothing is lost).
 
@@ -194,12 +244,12 @@ class Inbox:
         transaction locks the row, checks nobody decided it meanwhile, and decides.
         """
         try:
-            prepared = await self._prepare(inbound_id, lookups)
+            prepared = await self._prepare(inbound_id, lookups, stored)
             if prepared is None:
                 return None
             reading, held = await self._read(prepared)
-            verdict = await authenticate(prepared.raw, self._authentication)
-            return await self._decide(inbound_id, reading, held, verdict, lookups)
+            verdict = await authenticate(prepared.raw, self._authentication, header=prepared.header)
+            return await self._decide(inbound_id, reading, held, verdict, lookups, prepared)
         except Exception as exc:  # noqa: BLE001 — the shunt: record, hold at the third, go on
             if unavailable(exc):  # the database, not the message: the loop waits and retries
                 raise
@@ -207,21 +257,29 @@ class Inbox:
             await self._count_failure(inbound_id, exc)
             return None
 
-    async def _prepare(self, inbound_id: int, lookups: Lookups | None) -> "_Prepared | None":
+    async def _prepare(
+        self, inbound_id: int, lookups: Lookups | None, stored: Stored | None
+    ) -> "_Prepared | None":
         async with self._db.session() as session:
-            row = await session.get(InboundMessageRow, inbound_id)
+            row = _just_stored(stored) or await session.get(InboundMessageRow, inbound_id)
             if row is None or row.status != "stored":
                 return None
+            header = (stored and stored.header) or parse_header(row.raw)
             if row.header_only:  # nothing to read but the header: decided without the reader
-                return _Prepared(row.raw, [], read=False, held=None)
+                return _Prepared(row.raw, header, [], read=False, held=None)
             # Nobody may parse it whole: Python's parser would recurse too far. A scan of every
-            # line: in a thread, since a 20 MB message takes it ~150 ms.
-            if await asyncio.to_thread(too_deep, row.raw):
-                return _Prepared(row.raw, [], read=False, held="too_complex")
-            processing = self._processing(session, row, lookups=lookups)
+            # line (in a thread past a megabyte: a 20 MB message takes it ~150 ms).
+            deep = (
+                await asyncio.to_thread(too_deep, row.raw)
+                if len(row.raw) > _HASH_IN_THREAD
+                else too_deep(row.raw)
+            )
+            if deep:
+                return _Prepared(row.raw, header, [], read=False, held="too_complex")
+            processing = self._processing(session, row, lookups=lookups, header=header)
             paragraphs = await processing.paragraphs()
             held = "reused_message_id" if row.reason == "reused_message_id" else None
-            return _Prepared(row.raw, paragraphs, read=True, held=held)
+            return _Prepared(row.raw, header, paragraphs, read=True, held=held)
 
     async def _read(self, prepared: "_Prepared") -> tuple[Reading | None, str | None]:
         if not prepared.read:
@@ -239,12 +297,15 @@ class Inbox:
         held: str | None,
         verdict: Verdict,
         lookups: Lookups | None,
+        prepared: "_Prepared",
     ) -> Outcome | None:
         async with self._db.transaction() as session:
             row = await session.get(InboundMessageRow, inbound_id, with_for_update=True)
             if row is None or row.status != "stored":
                 return None  # decided meanwhile (another instance, a person)
-            processing = self._processing(session, row, reading, verdict, lookups=lookups)
+            processing = self._processing(
+                session, row, reading, verdict, lookups=lookups, header=prepared.header
+            )
             # The message's own row changes several times on the way (sender, reading,
             # consultation, status): written once or twice, not before every query.
             with session.no_autoflush:
@@ -276,6 +337,7 @@ class Inbox:
         verdict: Verdict | None = None,
         *,
         lookups: Lookups | None = None,
+        header: EmailMessage | None = None,
     ) -> "Processing":
         return Processing(
             session,
@@ -286,6 +348,7 @@ class Inbox:
             reading=reading,
             verdict=verdict,
             lookups=lookups,
+            header=header,
         )
 
     async def process_stored(self, *, stop: asyncio.Event | None = None) -> int:
@@ -337,17 +400,23 @@ class Inbox:
 
 class BatchIntake:
     """The IMAP listener's two calls for one inbox: a fetched batch is stored whole first
-    (`Inbox.store_batch`), then each of its new messages is processed as it is handed over."""
+    (`Inbox.store_batch`), then each of its new messages is processed as it is handed over,
+    with the batch's lookups (`mail.lookups`) read once for all of them."""
 
     def __init__(self, inbox: Inbox) -> None:
         self._inbox = inbox
-        self._stored: dict[int, tuple[int, bool]] = {}  # by UID: inbound id, new
-        self._lookups = Lookups()  # the current batch's (see `mail.lookups`)
+        self._stored: dict[int, Stored] = {}  # by UID
+        self._lookups = Lookups()  # the current batch's
 
     async def store(self, batch: Sequence[Fetched]) -> None:
         incoming = [Incoming(m.raw, m.size, header_only=not m.complete) for m in batch]
-        stored = await self._inbox.store_batch(incoming)
+        stored = [
+            replace(s, header=parse_header(s.incoming.raw)) if s.new and s.incoming else s
+            for s in await self._inbox.store_batch(incoming)
+        ]
         self._lookups = Lookups()
+        senders = [read_sender(s.header).address for s in stored if s.header is not None]
+        await self._inbox.look_up(self._lookups, [a for a in senders if a])
         self._stored = {m.uid: found for m, found in zip(batch, stored, strict=True)}
 
     async def receive(self, message: Fetched) -> None:
@@ -356,13 +425,26 @@ class BatchIntake:
             await self._inbox.receive(
                 message.raw, size=message.size, header_only=not message.complete
             )
-        elif found[1]:
-            await self._inbox.process(found[0], lookups=self._lookups)
+        elif found.new:
+            await self._inbox.process(found.id, lookups=self._lookups, stored=found)
 
 
-def _id(row: InboundMessageRow) -> int:
-    assert row.id is not None
-    return row.id
+def _just_stored(stored: Stored | None) -> InboundMessageRow | None:
+    """The row this fetch has just written, as written (not loaded again): processing checks
+    under lock that nobody decided it meanwhile."""
+    if stored is None or not stored.new or stored.incoming is None:
+        return None
+    message = stored.incoming
+    return InboundMessageRow(
+        id=stored.id,
+        dedupe_key=stored.dedupe_key,
+        message_id=stored.message_id,
+        raw=message.raw,
+        size=message.size,
+        header_only=message.header_only,
+        received_at=datetime.min,  # not read here
+        reason=stored.reason,
+    )
 
 
 @dataclass(frozen=True)
@@ -370,6 +452,7 @@ class _Prepared:
     """What the reader needs, loaded before it reads (outside any transaction)."""
 
     raw: bytes
+    header: EmailMessage  # parsed once, for the reader's preparation and the decision
     paragraphs: list[str]
     read: bool  # False: decided without reading (header only, too complex)
     held: str | None  # held for a person whatever it says, and why
@@ -388,25 +471,58 @@ def _substantive(reading: Reading) -> Reading:
     return replace(reading, kind="reply", needs_review=True, review_reasons=reasons)
 
 
-async def _earlier(
-    session: AsyncSession, key: MessageKey, raw: bytes
-) -> tuple[InboundMessageRow | None, bool]:
-    """The stored row that is this very message, if any; else whether its Message-ID was seen
-    on another message. Rows stored before content keys (key = the Message-ID cut at 500, or
-    ``sha256:`` of the whole bytes) are compared by hashing their bytes."""
-    if key.message_id is None:
-        legacy = f"sha256:{hashlib.sha256(raw).hexdigest()}"
-        same = await _by_key(session, key.dedupe_key) or await _by_key(session, legacy)
-        return same, False
-    query = select(InboundMessageRow).where(
-        col(InboundMessageRow.dedupe_key).startswith(key.id_prefix, autoescape=True)
-        | (col(InboundMessageRow.dedupe_key) == key.message_id[:500])
+async def _earlier_batch(
+    session: AsyncSession, messages: Sequence[tuple[MessageKey, bytes]]
+) -> dict[str, tuple[int | None, bool]]:
+    """For each message's key: the id of the stored row that is this very message, if any,
+    and whether its Message-ID was seen on another message. One query for all of them.
+
+    Rows stored before content keys (key = the Message-ID cut at 500, or ``sha256:`` of the
+    whole bytes) are compared by hashing their bytes, loaded only for them."""
+    legacy = {k.dedupe_key: _legacy_key(k, raw) for k, raw in messages}
+    exact = {k.dedupe_key for k, _ in messages} | set(legacy.values())
+    ids = {k.message_id for k, _ in messages if k.message_id is not None}
+    query = select(
+        col(InboundMessageRow.id),
+        col(InboundMessageRow.dedupe_key),
+        col(InboundMessageRow.message_id),
+    ).where(
+        col(InboundMessageRow.dedupe_key).in_(exact) | col(InboundMessageRow.message_id).in_(ids)
     )
     rows = list((await session.exec(query)).all())
-    for row in rows:
-        if (content_of(row.dedupe_key) or content_hash(row.raw)) == key.content:
-            return row, False
-    return None, bool(rows)
+    found: dict[str, tuple[int | None, bool]] = {}
+    for key, _ in messages:
+        same_id = [
+            (row_id, stored_key)
+            for row_id, stored_key, message_id in rows
+            if stored_key in (key.dedupe_key, legacy[key.dedupe_key])
+            or (key.message_id is not None and message_id == key.message_id)
+        ]
+        found[key.dedupe_key] = (None, bool(same_id) and key.message_id is not None)
+        for row_id, stored_key in same_id:
+            if await _same_content(session, row_id, stored_key, key):
+                found[key.dedupe_key] = (row_id, False)
+                break
+    return found
+
+
+def _legacy_key(key: MessageKey, raw: bytes) -> str:
+    """The key the same message had before content keys (see `_earlier_batch`)."""
+    if key.message_id is None:
+        return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    return key.message_id[:500]
+
+
+async def _same_content(
+    session: AsyncSession, row_id: int | None, stored_key: str, key: MessageKey
+) -> bool:
+    if stored_key == key.dedupe_key:
+        return True
+    content = content_of(stored_key)
+    if content is None:  # an older key: only the bytes tell
+        row = await session.get(InboundMessageRow, row_id)
+        content = content_hash(row.raw) if row is not None else None
+    return content == key.content
 
 
 async def _by_key(session: AsyncSession, key: str) -> InboundMessageRow | None:

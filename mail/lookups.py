@@ -6,6 +6,8 @@ rather than twice per message (once to read it, once to decide it). A roster cha
 with the next batch. The rows are only read, never changed or added to another session.
 """
 
+from collections.abc import Iterable
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import queries
@@ -17,6 +19,17 @@ class Lookups:
         self._contacts: dict[str, ContactRow | None] = {}
         self._roles: dict[int, list[ContactRoleRow]] = {}
         self._versions: dict[tuple[str, int], VersionRow | None] = {}
+
+    async def prefetch(self, session: AsyncSession, addresses: Iterable[str]) -> None:
+        """Every sender's contact and roles in two queries, rather than three each."""
+        wanted = {a.strip().lower() for a in addresses} - self._contacts.keys()
+        if not wanted:
+            return
+        contacts = await queries.contacts_by_email(session, wanted)
+        for address in wanted:
+            self._contacts[address] = contacts.get(address)
+        ids = {c.id for c in contacts.values() if c.id is not None} - self._roles.keys()
+        self._roles |= await queries.roles_of_many(session, ids)
 
     async def contact(self, session: AsyncSession, address: str) -> ContactRow | None:
         key = address.strip().lower()
@@ -40,6 +53,9 @@ class Lookups:
 
 class NoLookups(Lookups):
     """Every lookup from the store: a message handled on its own."""
+
+    async def prefetch(self, session: AsyncSession, addresses: Iterable[str]) -> None:
+        return None
 
     async def contact(self, session: AsyncSession, address: str) -> ContactRow | None:
         return await queries.contact_by_email(session, address)

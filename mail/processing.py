@@ -80,12 +80,13 @@ class Processing:
         reading: Reading | None = None,
         verdict: Verdict | None = None,
         lookups: Lookups | None = None,
+        header: EmailMessage | None = None,
     ) -> None:
         self.session, self.row, self.identity = session, row, identity
         self.lookups = lookups or NoLookups()
         self.now = time.now()
         self.authentication = authentication
-        self.message = parse_header(row.raw)
+        self.message = header if header is not None else parse_header(row.raw)
         # Read and authenticated beforehand, outside the transaction (`Inbox.process`): DKIM's
         # DNS lookups, like the reader, must not hold the database's write lock.
         self.reading, self.verdict = reading, verdict
@@ -592,9 +593,11 @@ def _note_facts(reading: Reading) -> dict[str, str | None] | None:
     }
 
 
-async def authenticate(raw: bytes, config: AuthenticationConfig) -> Verdict:
+async def authenticate(
+    raw: bytes, config: AuthenticationConfig, *, header: EmailMessage | None = None
+) -> Verdict:
     """The verdict on the From domain of a message (blocking DKIM work runs in a thread)."""
-    message = parse_header(raw)
+    message = header if header is not None else parse_header(raw)
     sender = read_sender(message)
     if sender.address is None:
         return Verdict(False, config.configured, "no_sender")

@@ -156,6 +156,34 @@ async def contact_by_email(session: AsyncSession, address: str) -> ContactRow | 
     return await session.get(ContactRow, row.contact_id) if row else None
 
 
+async def contacts_by_email(
+    session: AsyncSession, addresses: Iterable[str]
+) -> dict[str, ContactRow]:
+    """The contact behind each of these addresses (lower case) that has one: one query."""
+    wanted = {a.strip().lower() for a in addresses}
+    if not wanted:
+        return {}
+    query = (
+        select(ContactEmailRow.address, ContactRow)
+        .join(ContactRow, col(ContactRow.id) == col(ContactEmailRow.contact_id))
+        .where(col(ContactEmailRow.address).in_(wanted))
+    )
+    return {address: contact for address, contact in (await session.exec(query)).all()}
+
+
+async def roles_of_many(
+    session: AsyncSession, contact_ids: Iterable[int]
+) -> dict[int, list[ContactRoleRow]]:
+    """Each contact's roles (an empty list for none): one query."""
+    ids = set(contact_ids)
+    found: dict[int, list[ContactRoleRow]] = {i: [] for i in ids}
+    if ids:
+        query = select(ContactRoleRow).where(col(ContactRoleRow.contact_id).in_(ids))
+        for role in (await session.exec(query)).all():
+            found[role.contact_id].append(role)
+    return found
+
+
 async def contact_by_slack(session: AsyncSession, slack_user_id: str) -> ContactRow | None:
     query = select(ContactRow).where(ContactRow.slack_user_id == slack_user_id)
     return (await session.exec(query)).first()
