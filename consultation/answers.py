@@ -6,11 +6,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import journal, tally
 from consultation.errors import InvalidInput, NotAMember, NotFound, SupersededVersion
-from consultation.lifecycle import Action
-from consultation.moves import Move, begin, current_version, text_of
-from consultation.vocabulary import AmendmentAction, CountryStatus, PositionValue, Role, SilenceRule
+from consultation.lifecycle import Action, next_state
+from consultation.moves import Move, load
+from consultation.vocabulary import (
+    AmendmentAction,
+    CountryStatus,
+    PositionValue,
+    Role,
+    SilenceRule,
+    State,
+)
 from store import queries
-from store.tables import AmendmentRow, CountryRow, PositionRow
+from store.tables import AmendmentRow, ConsultationRow, CountryRow, PositionRow
 
 
 @dataclass(frozen=True)
@@ -34,21 +41,51 @@ class Answer:
     note_verbale: dict[str, str | None] | None = None
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """An answer that passed every check, with what writing it needs."""
+
+    consultation: ConsultationRow
+    country: CountryRow
+    answer: Answer
+
+
 async def record_answer(
     session: AsyncSession, consultation_id: str, answer: Answer, move: Move
 ) -> PositionRow:
     """Record what a country said; its latest position on a version is the one that counts."""
-    row, _ = await begin(session, consultation_id, Action.RECORD_POSITION)
+    row = await load(session, consultation_id, for_update=True)
+    return await write_answer(session, await accept_answer(session, row, answer), move)
+
+
+async def accept_answer(
+    session: AsyncSession, consultation: ConsultationRow, answer: Answer
+) -> Accepted:
+    """Every check an answer must pass, and nothing written: a refusal (a `ProcedureError`)
+    leaves the caller's transaction as it was, so a caller that goes on after one (the email
+    front holds the message) needs no savepoint. ``consultation`` is loaded FOR UPDATE."""
+    next_state(State(consultation.state), Action.RECORD_POSITION)
     country = await _member(session, answer.country)
-    if answer.version != row.current_version:
+    if answer.version != consultation.current_version:
         raise SupersededVersion(
-            f"{row.id} is at version {row.current_version}; an answer on version "
-            f"{answer.version} no longer counts",
+            f"{consultation.id} is at version {consultation.current_version}; an answer on "
+            f"version {answer.version} no longer counts",
             given=answer.version,
-            current=row.current_version,
+            current=consultation.current_version,
         )
-    version = await current_version(session, row)
-    _check_answer(answer, text_of(version).paragraph_count)
+    paragraphs = await queries.paragraph_count(
+        session, consultation.id, consultation.current_version
+    )
+    if paragraphs == 0:  # the schema guarantees a text; none means a corrupt record
+        raise NotFound(f"{consultation.id} has no version {consultation.current_version}")
+    _check_answer(answer, paragraphs)
+    return Accepted(consultation, country, answer)
+
+
+async def write_answer(session: AsyncSession, accepted: Accepted, move: Move) -> PositionRow:
+    """Write an accepted answer: its position, amendments, event and notices. Raises no
+    `ProcedureError`: every refusal is `accept_answer`'s."""
+    row, country, answer = accepted.consultation, accepted.country, accepted.answer
     position = PositionRow(
         consultation_id=row.id,
         version=answer.version,
@@ -116,7 +153,7 @@ async def record_answer(
 
 
 async def _member(session: AsyncSession, code: str) -> CountryRow:
-    country = await session.get(CountryRow, code.strip().upper())
+    country = await queries.country(session, code.strip().upper())
     if country is None:
         raise NotFound(f"there is no country {code} in the roster", phrase="no_country", code=code)
     if country.status != CountryStatus.MEMBER.value:

@@ -4,12 +4,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation.vocabulary import Role
 from store import queries
 from store.tables import ContactRow, EventRow, OutboxRow
+from store.writes import insert_new
 
 # Events about delivery, not about the procedure: they leave the status message as it is.
 _NOT_ON_THE_BOARD = frozenset({"email_sent", "email_failed", "slack_failed"})
@@ -50,20 +50,9 @@ async def queue_status_update(
     ppt = await queries.contacts_with_role(session, Role.PPT.value)
     if not any(c.slack_user_id for c in ppt):
         return False
-    session.add(
-        _row(
-            "slack",
-            f"slack:{STATUS_BOARD}:{consultation_id}:event-{event}",
-            STATUS_BOARD,
-            at,
-            consultation_id,
-            None,
-            "es",
-            contact_id=None,
-        )
-    )
-    await session.flush()
-    return True
+    key = f"slack:{STATUS_BOARD}:{consultation_id}:event-{event}"
+    row = _row("slack", key, STATUS_BOARD, at, consultation_id, None, "es", contact_id=None)
+    return await insert_new(session, OutboxRow, [row], unique="dedupe_key") > 0
 
 
 async def queue_slack(
@@ -110,38 +99,23 @@ async def _queue(
     key: str,
     payload: Mapping[str, Any] | None,
 ) -> int:
-    queued = 0
-    everyone = list(contacts)
-    keys = {c.id: f"{channel}:{kind}:{key}:contact-{c.id}" for c in everyone}
-    # One query for every contact's notice, not one each (a draft goes to hundreds).
-    query = select(OutboxRow.dedupe_key).where(col(OutboxRow.dedupe_key).in_(keys.values()))
-    there = set((await session.exec(query)).all()) if keys else set()
-    for contact in everyone:
+    """One statement for every contact's notice, not one each (a draft goes to hundreds);
+    a notice already queued under its key is left as it is."""
+    rows: dict[str, dict[str, Any]] = {}
+    for contact in contacts:
         assert contact.id is not None
-        dedupe = keys[contact.id]
-        if dedupe in there:
-            continue
-        there.add(dedupe)
-        session.add(
-            _row(
-                channel,
-                dedupe,
-                kind,
-                at,
-                consultation_id,
-                payload,
-                contact.language,
-                contact_id=contact.id,
-            )
+        dedupe = f"{channel}:{kind}:{key}:contact-{contact.id}"
+        rows[dedupe] = _row(
+            channel,
+            dedupe,
+            kind,
+            at,
+            consultation_id,
+            payload,
+            contact.language,
+            contact_id=contact.id,
         )
-        queued += 1
-    await session.flush()
-    return queued
-
-
-async def _exists(session: AsyncSession, dedupe: str) -> bool:
-    query = select(OutboxRow.id).where(OutboxRow.dedupe_key == dedupe)
-    return (await session.exec(query)).first() is not None
+    return await insert_new(session, OutboxRow, list(rows.values()), unique="dedupe_key")
 
 
 async def queue_email_to_address(
@@ -156,14 +130,11 @@ async def queue_email_to_address(
     consultation_id: str | None = None,
 ) -> bool:
     """A notice to someone outside the roster (e.g. why their message did not count)."""
-    dedupe = f"email:{kind}:{key}"
-    if not address or await _exists(session, dedupe):
+    if not address:
         return False
-    session.add(
-        _row("email", dedupe, kind, at, consultation_id, payload, language, address=address)
-    )
-    await session.flush()
-    return True
+    dedupe = f"email:{kind}:{key}"
+    row = _row("email", dedupe, kind, at, consultation_id, payload, language, address=address)
+    return await insert_new(session, OutboxRow, [row], unique="dedupe_key") > 0
 
 
 def _row(
@@ -177,16 +148,22 @@ def _row(
     *,
     contact_id: int | None = None,
     address: str | None = None,
-) -> OutboxRow:
-    return OutboxRow(
-        dedupe_key=dedupe,
-        created_at=at,
-        channel=channel,
-        kind=kind,
-        consultation_id=consultation_id,
-        contact_id=contact_id,
-        address=address,
-        language=language,
-        payload=dict(payload or {}),
-        next_attempt_at=at,
-    )
+) -> dict[str, Any]:
+    """An outbox row's values, every column given (Core writes no model defaults)."""
+    return {
+        "dedupe_key": dedupe,
+        "created_at": at,
+        "channel": channel,
+        "kind": kind,
+        "consultation_id": consultation_id,
+        "contact_id": contact_id,
+        "address": address,
+        "language": language,
+        "payload": dict(payload or {}),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": at,
+        "claimed_at": None,
+        "last_error": None,
+        "sent_at": None,
+    }

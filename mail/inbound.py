@@ -24,14 +24,16 @@ from mail.compose import Identity
 from mail.imap import Fetched
 from mail.imap_config import DEFAULT_MAX_MESSAGE_BYTES
 from mail.lookups import Lookups
+from mail.matching import Matching
 from mail.message_keys import MessageKey, content_hash, content_of, message_key
 from mail.parsing import parse_header
 from mail.processing import Outcome, Processing, authenticate
 from mail.reader_pool import InlineReader, Reader, ReadFailed
 from mail.reading import Reading
 from mail.reading.nesting import too_deep
-from mail.sender import read_sender
+from mail.sender import Sender, read_sender
 from store.database import Database, unavailable
+from store.remembered import remember_in
 from store.tables import InboundMessageRow
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ class Stored:
     incoming: Incoming | None
     reason: str | None = None  # ``reused_message_id``: held whatever it says
     header: EmailMessage | None = None  # parsed once by whoever read it first
+    sender: Sender | None = None  # and its From, read once
 
 
 class Inbox:
@@ -276,10 +279,27 @@ class Inbox:
             )
             if deep:
                 return _Prepared(row.raw, header, [], read=False, held="too_complex")
-            processing = self._processing(session, row, lookups=lookups, header=header)
+            processing = Processing(
+                session,
+                row,
+                self._identity,
+                self._time,
+                self._authentication,
+                lookups=lookups,
+                header=header,
+                sender=stored.sender if stored else None,
+            )
             paragraphs = await processing.paragraphs()
             held = "reused_message_id" if row.reason == "reused_message_id" else None
-            return _Prepared(row.raw, header, paragraphs, read=True, held=held)
+            return _Prepared(
+                row.raw,
+                header,
+                paragraphs,
+                read=True,
+                held=held,
+                sender=processing.sender(),
+                matching=processing.matching(),
+            )
 
     async def _read(self, prepared: "_Prepared") -> tuple[Reading | None, str | None]:
         if not prepared.read:
@@ -300,11 +320,23 @@ class Inbox:
         prepared: "_Prepared",
     ) -> Outcome | None:
         async with self._db.transaction() as session:
+            if lookups is not None:
+                remember_in(session, lookups.remembered)
             row = await session.get(InboundMessageRow, inbound_id, with_for_update=True)
             if row is None or row.status != "stored":
                 return None  # decided meanwhile (another instance, a person)
-            processing = self._processing(
-                session, row, reading, verdict, lookups=lookups, header=prepared.header
+            processing = Processing(
+                session,
+                row,
+                self._identity,
+                self._time,
+                self._authentication,
+                reading=reading,
+                verdict=verdict,
+                lookups=lookups,
+                header=prepared.header,
+                sender=prepared.sender,
+                matching=prepared.matching,
             )
             # The message's own row changes several times on the way (sender, reading,
             # consultation, status): written once or twice, not before every query.
@@ -410,12 +442,9 @@ class BatchIntake:
 
     async def store(self, batch: Sequence[Fetched]) -> None:
         incoming = [Incoming(m.raw, m.size, header_only=not m.complete) for m in batch]
-        stored = [
-            replace(s, header=parse_header(s.incoming.raw)) if s.new and s.incoming else s
-            for s in await self._inbox.store_batch(incoming)
-        ]
+        stored = [_read_header(s) for s in await self._inbox.store_batch(incoming)]
         self._lookups = Lookups()
-        senders = [read_sender(s.header).address for s in stored if s.header is not None]
+        senders = [s.sender.address for s in stored if s.sender is not None]
         await self._inbox.look_up(self._lookups, [a for a in senders if a])
         self._stored = {m.uid: found for m, found in zip(batch, stored, strict=True)}
 
@@ -427,6 +456,13 @@ class BatchIntake:
             )
         elif found.new:
             await self._inbox.process(found.id, lookups=self._lookups, stored=found)
+
+
+def _read_header(stored: Stored) -> Stored:
+    if not stored.new or stored.incoming is None:
+        return stored
+    header = parse_header(stored.incoming.raw)
+    return replace(stored, header=header, sender=read_sender(header))
 
 
 def _just_stored(stored: Stored | None) -> InboundMessageRow | None:
@@ -456,6 +492,8 @@ class _Prepared:
     paragraphs: list[str]
     read: bool  # False: decided without reading (header only, too complex)
     held: str | None  # held for a person whatever it says, and why
+    sender: Sender | None = None  # read from the header while preparing, when it was
+    matching: Matching | None = None
 
 
 def _substantive(reading: Reading) -> Reading:

@@ -11,11 +11,14 @@ from collections.abc import Iterable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import queries
+from store.remembered import Remembered
 from store.tables import ContactRoleRow, ContactRow, VersionRow
 
 
 class Lookups:
     def __init__(self) -> None:
+        # The roster questions the procedure itself asks per answer (`store.remembered`).
+        self.remembered: Remembered | None = Remembered()
         self._contacts: dict[str, ContactRow | None] = {}
         self._roles: dict[int, list[ContactRoleRow]] = {}
         self._versions: dict[tuple[str, int], VersionRow | None] = {}
@@ -53,6 +56,10 @@ class Lookups:
 
 class NoLookups(Lookups):
     """Every lookup from the store: a message handled on its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.remembered = None
 
     async def prefetch(self, session: AsyncSession, addresses: Iterable[str]) -> None:
         return None

@@ -40,7 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import answers, drafting, journal
 from consultation.answers import Answer, ProposedChange
-from consultation.errors import IllegalTransition, ProcedureError, SupersededVersion
+from consultation.errors import IllegalTransition, NotFound, ProcedureError, SupersededVersion
 from consultation.moves import Move
 from consultation.texts import Text
 from consultation.timesource import TimeSource
@@ -55,7 +55,7 @@ from mail.reading import Reading, read_reply
 from mail.reading.courtesy import is_courtesy
 from mail.sender import Sender, header_values, read_sender
 from store import queries
-from store.tables import ContactRow, InboundMessageRow, InboundPageImageRow
+from store.tables import ConsultationRow, ContactRow, InboundMessageRow, InboundPageImageRow
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ class Processing:
         verdict: Verdict | None = None,
         lookups: Lookups | None = None,
         header: EmailMessage | None = None,
+        sender: Sender | None = None,
+        matching: Matching | None = None,
     ) -> None:
         self.session, self.row, self.identity = session, row, identity
         self.lookups = lookups or NoLookups()
@@ -91,9 +93,11 @@ class Processing:
         # DNS lookups, like the reader, must not hold the database's write lock.
         self.reading, self.verdict = reading, verdict
         self.vouched = False  # whether we can vouch for the author of the words (see `_flag`)
+        # Pure functions of the header, kept from the reader's preparation when it read them.
+        self._sender, self._matching = sender, matching
 
     async def run(self, *, limit: int) -> Outcome:
-        sender = read_sender(self.message)
+        sender = self.sender()
         self.row.sender = sender.shown
         if sender.address and self._ours(sender.address):
             return Outcome("dropped", "loop")  # our own mail coming back: never answer it
@@ -142,7 +146,10 @@ class Processing:
             return await self._refuse("not_linked", match, contact, answer=answer)
         if verdict.configured and not verdict.authenticated:
             return await self._refuse(verdict.reason, match, contact, answer=answer)
-        consultation = await queries.consultation(self.session, match.consultation_id)
+        # Locked now (PostgreSQL): the answer is checked and written against this very row.
+        consultation = await queries.consultation(
+            self.session, match.consultation_id, for_update=True
+        )
         if consultation is not None and consultation.state == State.TROIKA_REVIEW.value:
             return await self._troika(match, contact, reading, answer=answer)
         if not await self._speaks_for(contact, match.country):
@@ -159,11 +166,11 @@ class Processing:
                     at=self.now,
                 )
             return await self._refuse(_unregistered(contact), match, contact, answer=answer)
-        return await self._record(match, contact, reading)
+        return await self._record(match, contact, reading, consultation)
 
     async def paragraphs(self) -> list[str]:
         """The text of the version this message answers, as the reader needs it."""
-        sender = read_sender(self.message)
+        sender = self.sender()
         contact = await self._contact(sender)
         match = await self._complete(self._match().match, contact)
         return await self._paragraphs(match, contact)
@@ -171,7 +178,7 @@ class Processing:
     async def hold(self, reason: str, reading: Reading | None = None) -> Outcome:
         """Held for a person whatever it says (a reused Message-ID, unreadable, a failure):
         tied to its consultation when its header proves which, and the PPT told."""
-        sender = read_sender(self.message)
+        sender = self.sender()
         self.row.sender = sender.shown
         if reading is not None:
             self.row.reading = _reading_record(reading)
@@ -200,13 +207,25 @@ class Processing:
                 )
             )
 
+    def sender(self) -> Sender:
+        """Who the From header names (read once: each read parses the header anew)."""
+        if self._sender is None:
+            self._sender = read_sender(self.message)
+        return self._sender
+
     def _match(self) -> Matching:
-        return match_message(
-            self.message,
-            local=self.identity.reply_local,
-            domain=self.identity.domain,
-            secrets=self.identity.secrets,
-        )
+        if self._matching is None:
+            self._matching = match_message(
+                self.message,
+                local=self.identity.reply_local,
+                domain=self.identity.domain,
+                secrets=self.identity.secrets,
+            )
+        return self._matching
+
+    def matching(self) -> Matching:
+        """Which consultation the message proves (or hints) it answers."""
+        return self._match()
 
     async def _contact(self, sender: Sender) -> ContactRow | None:
         if sender.address is None:
@@ -354,7 +373,13 @@ class Processing:
         )
         return Outcome("recorded")
 
-    async def _record(self, match: Match, contact: ContactRow | None, reading: Reading) -> Outcome:
+    async def _record(
+        self,
+        match: Match,
+        contact: ContactRow | None,
+        reading: Reading,
+        consultation: ConsultationRow | None,
+    ) -> Outcome:
         self.row.consultation_id, self.row.version, self.row.country = (
             match.consultation_id,
             match.version,
@@ -379,15 +404,15 @@ class Processing:
             note_verbale=_note_facts(reading),
         )
         try:
-            async with (
-                self.session.begin_nested()
-            ):  # a refused move leaves the message's own record intact
-                await answers.record_answer(
-                    self.session,
-                    match.consultation_id,
-                    answer,
-                    Move(actor=self.row.sender or "?", at=self.now),
+            if consultation is None:
+                raise NotFound(
+                    f"there is no consultation {match.consultation_id}",
+                    phrase="no_consultation",
+                    id=match.consultation_id,
                 )
+            # Every refusal comes before anything is written (`answers.accept_answer`): the
+            # message's own record stays intact without a savepoint.
+            accepted = await answers.accept_answer(self.session, consultation, answer)
         except SupersededVersion as exc:
             await self._flag(match, "superseded_version")
             if contact is not None and not _automatic(self.message):
@@ -407,6 +432,8 @@ class Processing:
         except ProcedureError as exc:
             await self._flag(match, "refused")
             return Outcome("review", f"refused: {exc}")
+        move = Move(actor=self.row.sender or "?", at=self.now)
+        await answers.write_answer(self.session, accepted, move)
         if answer.position is PositionValue.OBJECT:
             await notices.tell_objection(
                 self.session, self.row, consultation_id=match.consultation_id, at=self.now

@@ -7,6 +7,7 @@ from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.remembered import remembered
 from store.tables import (
     AmendmentRow,
     ConsultationRow,
@@ -82,6 +83,16 @@ async def presidency(session: AsyncSession) -> PresidencyRow | None:
 
 async def contacts_with_role(
     session: AsyncSession, role: str, *, party: str | None = None, active_only: bool = True
+) -> list[ContactRow]:
+    """Remembered for a batch of work (`store.remembered`)."""
+    key = ("contacts_with_role", role, party, active_only)
+    return await remembered(
+        session, key, lambda: _contacts_with_role(session, role, party, active_only)
+    )
+
+
+async def _contacts_with_role(
+    session: AsyncSession, role: str, party: str | None, active_only: bool
 ) -> list[ContactRow]:
     query = (
         select(ContactRow)
@@ -300,8 +311,29 @@ async def events(
 
 
 async def count_members(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(CountryRow).where(CountryRow.status == "member")
-    return (await session.exec(query)).one()
+    """Remembered for a batch of work (`store.remembered`)."""
+
+    async def load() -> int:
+        query = select(func.count()).select_from(CountryRow).where(CountryRow.status == "member")
+        return (await session.exec(query)).one()
+
+    return await remembered(session, ("count_members",), load)
+
+
+async def country(session: AsyncSession, code: str) -> CountryRow | None:
+    """Remembered for a batch of work (`store.remembered`)."""
+    return await remembered(session, ("country", code), lambda: session.get(CountryRow, code))
+
+
+async def paragraph_count(session: AsyncSession, consultation_id: str, number: int) -> int:
+    """How many paragraphs a version has (remembered: a version's text never changes)."""
+
+    async def load() -> int:
+        found = await version(session, consultation_id, number)
+        texts = (found.paragraphs_es or found.paragraphs_en or []) if found else []
+        return len(texts)
+
+    return await remembered(session, ("paragraph_count", consultation_id, number), load)
 
 
 async def members_answered(session: AsyncSession, consultation_id: str, version_number: int) -> int:
