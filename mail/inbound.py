@@ -166,7 +166,8 @@ class Inbox:
                     connection = await session.connection()
                     written = await connection.execute(statement, new_rows)
                     ids = {key: int(row_id or 0) for row_id, key in written.all()}
-                    stored = [replace(s, id=ids[s.dedupe_key]) if s.new else s for s in stored]
+                    # New rows, and the batch's second copies of them (id 0 until now).
+                    stored = [replace(s, id=ids[s.dedupe_key]) if s.id == 0 else s for s in stored]
         except IntegrityError:  # another instance stored some of them a moment ago
             return [await self._stored_one(m) for m in batch]
         for one in stored:
