@@ -1,14 +1,28 @@
 """Reply arrival in the IMAP mailbox to the PPT's Slack status message updated (run by hand).
 
-    uv run python bench/latency.py [--replies 200] [--mode idle|poll|both] [--poll-seconds 5]
-                                   [--gap 5] [--database URL]
+    uv run python bench/latency.py [--roster 11|35|193] [--replies 200] [--mode idle|poll|both]
+                                   [--poll-seconds 5] [--gap 5] [--database URL]
 
 `consulta serve` runs as a process configured by environment (bench/harness.py): Dovecot, an
-SMTP sink, the recording Slack Web API, one consultation distributed to the 11 members. One
-reply at a time, each from a focal point to its token reply address and each flipping its
-country between approve and amend, is APPENDed into the mailbox ("arrival"); the clock stops
-when the Slack server receives the chat.update (or chat.postMessage) of that consultation whose
-blocks show the country's new position. Aim: p95 under one second with IDLE.
+SMTP sink, the recording Slack Web API, one consultation distributed to a roster of `--roster`
+members (tests/rosters.py: two focal points each; the PPT, the ST and each member's first focal
+point on Slack, as in the CRM's shipped roster). One reply at a time, each from a focal point
+to its token reply address, is APPENDed into the mailbox ("arrival"); the replies go round the
+countries, and each one leaves its country approving or amending, the other of what it was
+(a country's first reply leaves pending), so every reply changes the status message. The clock
+stops when the Slack server receives the chat.update (or chat.postMessage) of that consultation
+that reflects the reply. Aim: p95 under one second with IDLE.
+
+Which update reflects the reply (`Board.shows`): the bench knows every member's standing, since
+all start pending and it waits for each reply's update before the next. An update shows the
+reply when (1) its counts by position are the expected ones after this reply (every reply
+changes them: pending → approve, or approve ↔ amend), and (2) the replying country is shown as
+it now stands: with 11 members the board lists each member on a line of its own, which must
+carry the new position's mark; past the members' share of the message (193 members) the board
+names only the countries that need attention and counts the rest (bot/board_summary.py), so
+the country must be named on the "amending (n)" line if it now amends and absent from it if it
+now approves (it is then one of the counted approvals). The expected counts alone would
+already tell the states apart; the name makes the check independent of that.
 
 Before each reply the bench waits a random pause, uniform in [0, GAP) seconds (with polling, at
 least the poll interval): replies sent back to back would fall in step with the service's
@@ -197,7 +211,7 @@ def report(run: Run) -> None:
     p50, p95 = percentiles(run.latencies)
     mean, worst = statistics.fmean(run.latencies), max(run.latencies)
     print(f"  {run.label:<24} p50 {p50:6.3f} s  p95 {p95:6.3f} s  max {worst:6.3f} s  ", end="")
-    print(f"mean {mean:6.3f} s  ({len(run.latencies)} replies)")
+    print(f"mean {mean:6.3f} s  ({len(run.latencies)} replies)  load {load_average()}")
     for stage, values in run.stages.items():
         s50, s95 = percentiles(values)
         print(f"    {stage:<22} p50 {s50:6.3f} s  p95 {s95:6.3f} s  max {max(values):6.3f} s")
