@@ -34,12 +34,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test servers live in tests/
 
-from service.exporting import export_record  # noqa: E402
 
 from bench.mail import fill, load, reply, sink  # noqa: E402
 from bot.status_board import board  # noqa: E402
 from bot.texts import Phrases  # noqa: E402
 from consultation import digest, distribution, drafting, record  # noqa: E402
+from consultation.exporting import export_record  # noqa: E402
 from consultation.roster import Roster  # noqa: E402
 from consultation.texts import Text  # noqa: E402
 from consultation.timesource import ManualTime  # noqa: E402
