@@ -34,7 +34,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test servers live in tests/
 
-
 from bench.mail import fill, load, reply, sink  # noqa: E402
 from bot.status_board import board  # noqa: E402
 from bot.texts import Phrases  # noqa: E402
