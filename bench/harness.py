@@ -3,7 +3,9 @@
 A process of its own configured by `CONSULTA_*` variables only: Dovecot (IDLE, or none so the
 service polls), aiosmtpd's Sink in a process of its own, the tests' recording Slack Web API in
 the bench's loop, and a store (a SQLite file, or a database of its own on a PostgreSQL server)
-holding the default roster and consultations distributed to the 11 members. Replies are
+holding a roster and consultations distributed to its members: the CRM's default roster of 11,
+or with ``members`` a roster of that many (two focal points each, tests/rosters.py; the PPT,
+the ST and each member's first focal point on Slack, as in the CRM's). Replies are
 built as a focal point's mail client would send them: to the signed reply address of the draft.
 """
 
@@ -16,7 +18,7 @@ import signal
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -39,8 +41,9 @@ from store import queries  # noqa: E402
 from store.database import Database  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from store.tables import InboundMessageRow, OutboxRow  # noqa: E402
-from tests.factories import make_consultation, seed_roster  # noqa: E402
+from tests.factories import TROIKA, make_consultation, seed_roster  # noqa: E402
 from tests.mail.test_compose import IDENTITY  # noqa: E402
+from tests.rosters import import_members  # noqa: E402
 from tests.servers.dovecot import Dovecot, running_dovecot  # noqa: E402
 from tests.servers.ports import free_port  # noqa: E402
 from tests.servers.slack_api import SlackApi, slack_api  # noqa: E402
@@ -120,7 +123,9 @@ def plan(points: list[FocalPoint], count: int) -> list[tuple[FocalPoint, Standin
     for n in range(count):
         turn, country = divmod(n, len(countries))
         senders = by_country[countries[country]]
-        standing = Standing.APPROVE if turn % 2 == 0 else Standing.AMEND
+        # Alternating within a turn too: with 193 members a run of 100 replies reaches each
+        # country once, and half of them must still amend.
+        standing = Standing.APPROVE if (turn + country) % 2 == 0 else Standing.AMEND
         chosen.append((senders[turn % len(senders)], standing))
     return chosen
 
@@ -132,7 +137,12 @@ async def append(client: Any, raw: bytes) -> None:
 
 @contextlib.asynccontextmanager
 async def served(
-    *, database: str | None, idle: bool, poll_seconds: float, consultations: int = 1
+    *,
+    database: str | None,
+    idle: bool,
+    poll_seconds: float,
+    consultations: int = 1,
+    members: int | None = None,
 ) -> AsyncIterator[Served]:
     with tempfile.TemporaryDirectory(prefix="consulta-bench-") as folder:
         async with (
@@ -143,7 +153,7 @@ async def served(
         ):
             db = Database(url)
             try:
-                made, points = await prepare(db, consultations)
+                made, points = await prepare(db, consultations, members)
                 env = environment(url, dovecot, smtp_port, api, poll_seconds=poll_seconds)
                 log = Path(folder) / "serve.log"
                 with log.open("wb") as output:
@@ -161,13 +171,23 @@ async def served(
                 await db.dispose()
 
 
-async def prepare(db: Database, count: int) -> tuple[list[str], list[FocalPoint]]:
-    """The roster and `count` consultations distributed to the members, queued a minute ago by
-    the system clock so the service (on that clock) finds their drafts due."""
+async def prepare(
+    db: Database, count: int, members: int | None
+) -> tuple[list[str], list[FocalPoint]]:
+    """The roster (the CRM's, or one of `members`) and `count` consultations distributed to
+    the members, queued a minute ago by the system clock so the service (on that clock) finds
+    their drafts due."""
     await upgrade(db)
     clock = ManualTime(datetime.now(UTC) - timedelta(minutes=1))
-    await seed_roster(db, clock.now())
-    made = [(await make_consultation(db, clock, seed=False)).id for _ in range(count)]
+    troika: Sequence[str] = TROIKA
+    if members is None:
+        await seed_roster(db, clock.now())
+    else:
+        roster = await import_members(db, members, at=clock.now(), actor="bench", slack=True)
+        troika = roster.presidency.troika
+    made = [
+        (await make_consultation(db, clock, seed=False, troika=troika)).id for _ in range(count)
+    ]
     points = []
     async with db.session() as session:
         for country in await queries.countries(session, status="member"):
@@ -210,13 +230,23 @@ def environment(
 async def settled(it: Served) -> None:
     """Start-up done: drafts and Slack notices sent, the status message posted, and the IMAP
     listener past its first catch-up (idling or waiting to poll)."""
-    async with asyncio.timeout(SETTLE_TIMEOUT):
-        while not (
-            _posted(it) and not await pending_outbox(it.db) and b"selected, " in it.log.read_bytes()
-        ):
-            if it.process.returncode is not None:
-                raise RuntimeError(f"consulta serve exited:\n{it.log.read_text()}")
-            await asyncio.sleep(0.1)
+    try:
+        async with asyncio.timeout(SETTLE_TIMEOUT):
+            while not (
+                _posted(it)
+                and not await pending_outbox(it.db)
+                and b"selected, " in it.log.read_bytes()
+            ):
+                if it.process.returncode is not None:
+                    raise RuntimeError(f"consulta serve exited:\n{it.log.read_text()}")
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        # Say which part never came (a status message needs the PPT on Slack, for one).
+        posted, pending = _posted(it), await pending_outbox(it.db)
+        raise RuntimeError(
+            f"not settled in {SETTLE_TIMEOUT:g} s: status messages posted {posted}, "
+            f"{pending} notices pending:\n{it.log.read_text()[-3000:]}"
+        ) from None
 
 
 def _posted(it: Served) -> bool:

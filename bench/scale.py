@@ -34,14 +34,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test servers live in tests/
 
-from service.exporting import export_record  # noqa: E402
-
 from bench.mail import fill, load, reply, sink  # noqa: E402
 from bot.status_board import board  # noqa: E402
 from bot.texts import Phrases  # noqa: E402
 from consultation import digest, distribution, drafting, record  # noqa: E402
-from consultation.roster import load_roster  # noqa: E402
-from consultation.roster_sync import import_roster  # noqa: E402
+from consultation.exporting import export_record  # noqa: E402
+from consultation.roster import Roster  # noqa: E402
 from consultation.texts import Text  # noqa: E402
 from consultation.timesource import ManualTime  # noqa: E402
 from consultation.vocabulary import Language  # noqa: E402
@@ -56,7 +54,7 @@ from templates import environment  # noqa: E402
 from tests.databases import postgres_database, sqlite_database  # noqa: E402
 from tests.factories import TEXT_EN, TEXT_ES, move  # noqa: E402
 from tests.mail.test_compose import IDENTITY  # noqa: E402
-from tests.rosters import roster_text  # noqa: E402
+from tests.rosters import import_members  # noqa: E402
 from tests.servers.dovecot import running_dovecot  # noqa: E402
 from tests.statements import counting  # noqa: E402
 
@@ -140,15 +138,15 @@ async def one_size(members: int, url: str | None, smtp_port: int) -> list[Step]:
     print(f"{members} members", flush=True)
     async with store(url) as db:
         run = Run(db, members)
-        roster = load_roster(roster_text(members), source=f"{members} members")
-        troika = roster.presidency.troika
+        rosters: list[Roster] = []
 
         async def import_it() -> int:
-            async with db.transaction() as session:
-                await import_roster(session, roster, actor="bench", at=run.clock.now())
+            rosters.append(await import_members(db, members, at=run.clock.now(), actor="bench"))
             return members
 
         await run.step("roster import", import_it)
+        roster = rosters[0]
+        troika = roster.presidency.troika
         made: list[str] = []
 
         async def send() -> int:

@@ -2,6 +2,7 @@
 the `holidays` package knows, so every member has a holiday calendar of its own."""
 
 import re
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -10,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consultation import answers
 from consultation.answers import Answer, ProposedChange
-from consultation.roster import load_roster
+from consultation.roster import Roster, load_roster
 from consultation.roster_sync import import_roster
 from consultation.timesource import ManualTime
 from consultation.vocabulary import AmendmentAction, PositionValue
@@ -41,12 +42,13 @@ def _name(code: str) -> str:
 
 
 def roster_data(
-    members: int, *, focal_points: int = 2, bureau: int | None = None
+    members: int, *, focal_points: int = 2, bureau: int | None = None, slack: bool = False
 ) -> dict[str, Any]:
     """A roster of ``members`` countries with ``focal_points`` contacts each, a PPT and an ST.
 
     The presidency is a Troika around DO (BZ before it, CA after it), or with ``bureau`` a
-    bureau of that many members led by the same presidency."""
+    bureau of that many members led by the same presidency. With ``slack``, as in the CRM's
+    shipped roster, the PPT, the ST and each member's first focal point have a Slack user."""
     codes = member_codes(members)
     countries = [
         {
@@ -71,6 +73,7 @@ def roster_data(
             "timezone": "UTC",
             "roles": [f"focal_point:{code}"],
         }
+        | ({"slack_user_id": f"UFP{code}0001"} if slack and n == 0 else {})
         for code in codes
         for n in range(focal_points)
     ]
@@ -81,14 +84,16 @@ def roster_data(
             "language": "es",
             "timezone": "UTC",
             "roles": ["ppt"],
-        },
+        }
+        | ({"slack_user_id": "UPPT0001"} if slack else {}),
         {
             "name": "Technical Secretariat",
             "emails": ["st@secretariat.example"],
             "language": "es",
             "timezone": "UTC",
             "roles": ["st"],
-        },
+        }
+        | ({"slack_user_id": "UST0001"} if slack else {}),
     ]
     return {"presidency": presidency, "countries": countries, "contacts": contacts}
 
@@ -97,14 +102,22 @@ def roster_text(members: int, **options: Any) -> str:
     return yaml.safe_dump(roster_data(members, **options), allow_unicode=True, sort_keys=False)
 
 
+async def import_members(
+    db: Database, members: int, *, at: datetime, actor: str, slack: bool = False
+) -> Roster:
+    """The roster of ``members`` (two focal points each) imported into the store."""
+    roster = load_roster(roster_text(members, slack=slack), source=f"{members} members")
+    async with db.transaction() as session:
+        await import_roster(session, roster, actor=actor, at=at)
+    return roster
+
+
 async def body_consultation(db: Database, time: ManualTime, members: int) -> tuple[str, list[str]]:
     """A consultation distributed to a roster of ``members``, with every kind of answer a
     board shows: each member answers, one in four from a stored message, a few amend, one
     objects, one asks for more time, and two replies wait for review. Returns its id and
     the member codes."""
-    roster = load_roster(roster_text(members), source=f"{members} members")
-    async with db.transaction() as session:
-        await import_roster(session, roster, actor="test", at=time.now())
+    roster = await import_members(db, members, at=time.now(), actor="test")
     made = await make_consultation(db, time, seed=False, troika=roster.presidency.troika)
     codes = roster.members
     sources = {code: await _message(db, time, made.id, code) for code in codes[::4]}
