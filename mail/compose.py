@@ -31,7 +31,7 @@ from mail.html_body import text_to_html
 from mail.notice_context import FOR_STAFF, WITH_DEADLINE, WITH_TEXT, names_of, notice_context
 from mail.notice_facts import acknowledged_reply
 from mail.page_inline import add_page_image
-from store import queries
+from mail.prefetch import NOTHING, Prefetched
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -63,12 +63,14 @@ async def compose(
     identity: Identity,
     now: datetime,
     fanout: Fanout | None = None,
+    prefetched: Prefetched = NOTHING,
 ) -> Composed | None:
     """The email for ``row``, or None when its contact has no deliverable address left.
 
     With ``fanout`` (one drain's), a notice that carries a version's text is rendered once
-    per version and language and personalised for each reader (see `mail.fanout`)."""
-    contact, recipients = await _recipients(session, row, now)
+    per version and language and personalised for each reader (see `mail.fanout`); with
+    ``prefetched`` (one claimed batch's), its lookups are read once for the batch."""
+    contact, recipients = await _recipients(session, row, now, prefetched)
     if not recipients:
         return None
     language = Language(row.language)
@@ -76,12 +78,14 @@ async def compose(
         message = _notice(env, row, contact, language, identity, now)
         message["To"] = ", ".join(recipients)
         return Composed(message, recipients)
-    consultation = await queries.consultation(session, row.consultation_id)
+    consultation = await prefetched.consultation(session, row.consultation_id)
     assert consultation is not None
     number = int(row.payload.get("version", consultation.current_version))
-    version = await queries.version(session, consultation.id, number)
+    version = await prefetched.version(session, consultation.id, number)
     assert version is not None
-    country = None if row.kind in FOR_STAFF else await _country_of(session, contact, row)
+    country = (
+        None if row.kind in FOR_STAFF else await _country_of(session, contact, row, prefetched)
+    )
     shared = None
     if fanout is not None and row.kind in WITH_TEXT:
         names = await names_of(session, fanout, language)
@@ -201,7 +205,7 @@ async def _thread_with_reply(session: AsyncSession, message: EmailMessage, row: 
 
 
 async def _recipients(
-    session: AsyncSession, row: OutboxRow, now: datetime
+    session: AsyncSession, row: OutboxRow, now: datetime, prefetched: Prefetched
 ) -> tuple[ContactRow, list[str]]:
     """A roster contact's working addresses (and a failing one whose daily try is due), or the
     one address of someone outside the roster; those that already accepted this notice are
@@ -210,12 +214,12 @@ async def _recipients(
         outsider = ContactRow(name=row.address or "", language=row.language, timezone="UTC")
         found = [row.address] if row.address else []
     else:
-        contact = await session.get(ContactRow, row.contact_id)
+        contact = await prefetched.contact(session, row.contact_id)
         assert contact is not None
         outsider = contact
         found = [
             e.address
-            for e in await queries.emails_of(session, row.contact_id)
+            for e in await prefetched.emails_of(session, row.contact_id)
             if not e.failing or failing.probe_due(e, now)
         ]
     delivered = set(row.payload.get("delivered_to", []))
@@ -260,15 +264,15 @@ def _notice(
 
 
 async def _country_of(
-    session: AsyncSession, contact: ContactRow, row: OutboxRow
+    session: AsyncSession, contact: ContactRow, row: OutboxRow, prefetched: Prefetched
 ) -> CountryRow | None:
     """The country the reader speaks for: the Troika seat, else the focal point's country."""
     if "country" in row.payload:
-        return await session.get(CountryRow, str(row.payload["country"]))
+        return await prefetched.country(session, str(row.payload["country"]))
     assert contact.id is not None
-    for role in await queries.roles_of(session, contact.id):
+    for role in await prefetched.roles_of(session, contact.id):
         if role.role == Role.FOCAL_POINT.value and role.party:
-            country = await session.get(CountryRow, role.party)
+            country = await prefetched.country(session, role.party)
             if country is not None and country.status == CountryStatus.MEMBER.value:
                 return country
     return None
