@@ -7,10 +7,13 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.opc.packuri import PackURI
+from docx.opc.phys_pkg import PhysPkgWriter
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
@@ -186,9 +189,36 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 
 def _saved(document: DocxDocument, dated: dt.datetime) -> bytes:
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _restamp_zip(buffer.getvalue(), dated)
+    """The package zipped once with its members dated ``dated`` (UTC; DOS times have no zone)
+    rather than the wall clock at render, so the same version gives the same bytes. python-docx's
+    own `save` stamps the clock: zipping its output again cost a third of a render."""
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        # python-docx's own steps of `PackageWriter.write`, over our writer (duck-typed).
+        writer = cast(PhysPkgWriter, _StampedZip(target, dated))
+        PackageWriter._write_content_types_stream(writer, package.parts)  # type: ignore[no-untyped-call]
+        PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
+        PackageWriter._write_parts(writer, package.parts)
+    return out.getvalue()
+
+
+class _StampedZip:
+    """python-docx's package writer interface (``write``), over a zip whose members carry one
+    date."""
+
+    def __init__(self, target: zipfile.ZipFile, dated: dt.datetime) -> None:
+        when = max(dated, _EARLIEST_ZIP_TIME)
+        self._target = target
+        self._stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+
+    def write(self, pack_uri: PackURI, blob: bytes) -> None:
+        member = zipfile.ZipInfo(pack_uri.membername, date_time=self._stamp)
+        member.compress_type = zipfile.ZIP_DEFLATED
+        member.external_attr = 0o644 << 16
+        self._target.writestr(member, blob)
 
 
 def _clean(text: str) -> str:
@@ -250,21 +280,3 @@ def _fix_core_properties(
     # python-docx writes the time as given with a "Z": it must already be UTC.
     props.created = dated
     props.modified = dated
-
-
-def _restamp_zip(data: bytes, dated: dt.datetime) -> bytes:
-    """Rewrite the package with its members dated ``dated`` (UTC; DOS times have no zone)
-    instead of the wall clock at render; content and order are unchanged."""
-    when = max(dated, _EARLIEST_ZIP_TIME)
-    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            target.writestr(member, source.read(info))
-    return out.getvalue()

@@ -35,8 +35,7 @@ async def email_rows(db: Database) -> list[OutboxRow]:
 
 def message_ids(smtpd: SmtpServer) -> list[str]:
     return [
-        str(message_from_bytes(m.data, policy=policy.default)["Message-ID"])
-        for m in smtpd.received
+        str(message_from_bytes(m.data, policy=policy.default)["Message-ID"]) for m in smtpd.received
     ]
 
 
