@@ -13,6 +13,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.contentmanager import _encode_text  # type: ignore[attr-defined]
 from email.headerregistry import BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -317,13 +318,30 @@ def _render(
 
 
 def _assemble(subject: str, text: str, html: str, language: Language) -> EmailMessage:
+    """What ``set_content(text)`` then ``add_alternative(html)`` build, header for header,
+    with the headers every reader shares parsed once (`_shared_header`): email's own calls
+    parse each part's Content-Type three times, a third of a fan-out's work per reader."""
     message = EmailMessage()
     message["Subject"] = _shared_header("Subject", subject)
-    message.set_content(text, subtype="plain", charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
-    # After the content: set_content() clears every Content-* header already there.
+    message["MIME-Version"] = _shared_header("MIME-Version", "1.0")
+    message["Content-Type"] = _shared_header("Content-Type", "multipart/alternative")
     message["Content-Language"] = _shared_header("Content-Language", language.value)
+    message.set_payload([_text_part(text, "plain"), _text_part(html, "html", added=True)])
     return message
+
+
+def _text_part(body: str, subtype: str, *, added: bool = False) -> EmailMessage:
+    """A UTF-8 text part as `email.contentmanager.set_text_content` makes it (its encoding
+    chosen by the same function); ``added``: made by ``add_alternative``, which also stamps
+    MIME-Version on the part."""
+    cte, payload = _encode_text(body, "utf-8", None, email.policy.default)
+    part = EmailMessage()
+    part["Content-Type"] = _shared_header("Content-Type", f'text/{subtype}; charset="utf-8"')
+    part["Content-Transfer-Encoding"] = _shared_header("Content-Transfer-Encoding", cte)
+    if added:
+        part["MIME-Version"] = _shared_header("MIME-Version", "1.0")
+    part.set_payload(payload)
+    return part
 
 
 # Parsing a header costs a tenth of a millisecond; a fan-out's From, Date and Subject are the
