@@ -31,6 +31,7 @@ from mail import failing, tokens
 from mail.digest import digest_message
 from mail.docx_render import render_docx, render_redline_docx
 from mail.fanout import LAYOUT_DEADLINE, PERSONAL, Fanout, Rendered, cacheable, key, marker
+from mail.flatten import frozen
 from mail.html_body import text_to_html
 from mail.notice_context import FOR_STAFF, WITH_DEADLINE, WITH_TEXT, names_of, notice_context
 from mail.notice_facts import acknowledged_reply
@@ -397,7 +398,7 @@ def _docx_part(data: bytes, filename: str) -> EmailMessage:
     maintype, subtype = DOCX.split("/")
     part = EmailMessage()
     part.set_content(data, maintype=maintype, subtype=subtype, filename=filename)
-    return part
+    return frozen(part)
 
 
 def _attach(message: EmailMessage, parts: Sequence[EmailMessage]) -> None:
