@@ -35,8 +35,8 @@ async def record_event(
         inbound_id=inbound_id,
     )
     session.add(row)
-    await session.flush()
     if consultation_id is not None and kind not in _NOT_ON_THE_BOARD:
+        await session.flush()  # the status update names the event by its id
         assert row.id is not None
         await queue_status_update(session, consultation_id=consultation_id, at=at, event=row.id)
     return row

@@ -8,9 +8,13 @@ the reply it acknowledges. Message-IDs are derived from the outbox row, so a ret
 same message.
 """
 
+import email.policy
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.contentmanager import _encode_text  # type: ignore[attr-defined]
+from email.headerregistry import BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any
@@ -27,11 +31,12 @@ from mail import failing, tokens
 from mail.digest import digest_message
 from mail.docx_render import render_docx, render_redline_docx
 from mail.fanout import LAYOUT_DEADLINE, PERSONAL, Fanout, Rendered, cacheable, key, marker
+from mail.flatten import frozen
 from mail.html_body import text_to_html
 from mail.notice_context import FOR_STAFF, WITH_DEADLINE, WITH_TEXT, names_of, notice_context
 from mail.notice_facts import acknowledged_reply
 from mail.page_inline import add_page_image
-from store import queries
+from mail.prefetch import NOTHING, Prefetched
 from store.tables import ConsultationRow, ContactRow, CountryRow, OutboxRow, VersionRow
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -63,12 +68,14 @@ async def compose(
     identity: Identity,
     now: datetime,
     fanout: Fanout | None = None,
+    prefetched: Prefetched = NOTHING,
 ) -> Composed | None:
     """The email for ``row``, or None when its contact has no deliverable address left.
 
     With ``fanout`` (one drain's), a notice that carries a version's text is rendered once
-    per version and language and personalised for each reader (see `mail.fanout`)."""
-    contact, recipients = await _recipients(session, row, now)
+    per version and language and personalised for each reader (see `mail.fanout`); with
+    ``prefetched`` (one claimed batch's), its lookups are read once for the batch."""
+    contact, recipients = await _recipients(session, row, now, prefetched)
     if not recipients:
         return None
     language = Language(row.language)
@@ -76,12 +83,14 @@ async def compose(
         message = _notice(env, row, contact, language, identity, now)
         message["To"] = ", ".join(recipients)
         return Composed(message, recipients)
-    consultation = await queries.consultation(session, row.consultation_id)
+    consultation = await prefetched.consultation(session, row.consultation_id)
     assert consultation is not None
     number = int(row.payload.get("version", consultation.current_version))
-    version = await queries.version(session, consultation.id, number)
+    version = await prefetched.version(session, consultation.id, number)
     assert version is not None
-    country = None if row.kind in FOR_STAFF else await _country_of(session, contact, row)
+    country = (
+        None if row.kind in FOR_STAFF else await _country_of(session, contact, row, prefetched)
+    )
     shared = None
     if fanout is not None and row.kind in WITH_TEXT:
         names = await names_of(session, fanout, language)
@@ -101,9 +110,9 @@ async def compose(
             identity.console.review(int(inbound)) if identity.console and inbound else ""
         )
         message = _assemble(*_render(env, row, context, language), language)
-    message["From"] = formataddr((identity.name, identity.address))
+    message["From"] = _shared_header("From", formataddr((identity.name, identity.address)))
     message["To"] = ", ".join(recipients)
-    message["Date"] = format_datetime(now)
+    message["Date"] = _shared_header("Date", format_datetime(now))
     code = country.code if country else consultation.ppt_country
     message["Message-ID"] = tokens.message_id(
         consultation_id=consultation.id,
@@ -201,7 +210,7 @@ async def _thread_with_reply(session: AsyncSession, message: EmailMessage, row: 
 
 
 async def _recipients(
-    session: AsyncSession, row: OutboxRow, now: datetime
+    session: AsyncSession, row: OutboxRow, now: datetime, prefetched: Prefetched
 ) -> tuple[ContactRow, list[str]]:
     """A roster contact's working addresses (and a failing one whose daily try is due), or the
     one address of someone outside the roster; those that already accepted this notice are
@@ -210,12 +219,12 @@ async def _recipients(
         outsider = ContactRow(name=row.address or "", language=row.language, timezone="UTC")
         found = [row.address] if row.address else []
     else:
-        contact = await session.get(ContactRow, row.contact_id)
+        contact = await prefetched.contact(session, row.contact_id)
         assert contact is not None
         outsider = contact
         found = [
             e.address
-            for e in await queries.emails_of(session, row.contact_id)
+            for e in await prefetched.emails_of(session, row.contact_id)
             if not e.failing or failing.probe_due(e, now)
         ]
     delivered = set(row.payload.get("delivered_to", []))
@@ -260,15 +269,15 @@ def _notice(
 
 
 async def _country_of(
-    session: AsyncSession, contact: ContactRow, row: OutboxRow
+    session: AsyncSession, contact: ContactRow, row: OutboxRow, prefetched: Prefetched
 ) -> CountryRow | None:
     """The country the reader speaks for: the Troika seat, else the focal point's country."""
     if "country" in row.payload:
-        return await session.get(CountryRow, str(row.payload["country"]))
+        return await prefetched.country(session, str(row.payload["country"]))
     assert contact.id is not None
-    for role in await queries.roles_of(session, contact.id):
+    for role in await prefetched.roles_of(session, contact.id):
         if role.role == Role.FOCAL_POINT.value and role.party:
-            country = await session.get(CountryRow, role.party)
+            country = await prefetched.country(session, role.party)
             if country is not None and country.status == CountryStatus.MEMBER.value:
                 return country
     return None
@@ -310,13 +319,38 @@ def _render(
 
 
 def _assemble(subject: str, text: str, html: str, language: Language) -> EmailMessage:
+    """What ``set_content(text)`` then ``add_alternative(html)`` build, header for header,
+    with the headers every reader shares parsed once (`_shared_header`): email's own calls
+    parse each part's Content-Type three times, a third of a fan-out's work per reader."""
     message = EmailMessage()
-    message["Subject"] = subject
-    message.set_content(text, subtype="plain", charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
-    # After the content: set_content() clears every Content-* header already there.
-    message["Content-Language"] = language.value
+    message["Subject"] = _shared_header("Subject", subject)
+    message["MIME-Version"] = _shared_header("MIME-Version", "1.0")
+    message["Content-Type"] = _shared_header("Content-Type", "multipart/alternative")
+    message["Content-Language"] = _shared_header("Content-Language", language.value)
+    message.set_payload([_text_part(text, "plain"), _text_part(html, "html", added=True)])
     return message
+
+
+def _text_part(body: str, subtype: str, *, added: bool = False) -> EmailMessage:
+    """A UTF-8 text part as `email.contentmanager.set_text_content` makes it (its encoding
+    chosen by the same function); ``added``: made by ``add_alternative``, which also stamps
+    MIME-Version on the part."""
+    cte, payload = _encode_text(body, "utf-8", None, email.policy.default)
+    part = EmailMessage()
+    part["Content-Type"] = _shared_header("Content-Type", f'text/{subtype}; charset="utf-8"')
+    part["Content-Transfer-Encoding"] = _shared_header("Content-Transfer-Encoding", cte)
+    if added:
+        part["MIME-Version"] = _shared_header("MIME-Version", "1.0")
+    part.set_payload(payload)
+    return part
+
+
+# Parsing a header costs a tenth of a millisecond; a fan-out's From, Date and Subject are the
+# same for hundreds of readers. A parsed header is an immutable string: messages share it.
+@functools.lru_cache(maxsize=256)
+def _shared_header(name: str, value: str) -> BaseHeader:
+    header: BaseHeader = email.policy.default.header_factory(name, value)
+    return header
 
 
 def _docx_parts(
@@ -364,7 +398,7 @@ def _docx_part(data: bytes, filename: str) -> EmailMessage:
     maintype, subtype = DOCX.split("/")
     part = EmailMessage()
     part.set_content(data, maintype=maintype, subtype=subtype, filename=filename)
-    return part
+    return frozen(part)
 
 
 def _attach(message: EmailMessage, parts: Sequence[EmailMessage]) -> None:

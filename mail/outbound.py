@@ -21,9 +21,10 @@ What a refusal means depends on where it came (see `mail.smtp`):
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from jinja2 import Environment
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,12 +35,14 @@ from consultation.vocabulary import Role
 from mail import failing, tokens
 from mail.compose import Composed, Identity, compose
 from mail.fanout import Fanout
+from mail.prefetch import Prefetched, prefetch
 from mail.smtp import DeliveryResult, SmtpSender
 from store import queries
 from store.database import Database
 from store.tables import ContactEmailRow, ContactRow, OutboxRow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Waits between attempts for a temporary refusal: 1 min doubling to 2 h, about a day in all.
 FIRST_BACKOFF = timedelta(minutes=1)
@@ -63,6 +66,11 @@ class DrainReport:
     held: int = 0  # for an address that fails: kept, tried again at its next probe
     addresses_failing: list[str] = field(default_factory=list)
     refused: bool = False  # the server refused the sender: the outbox pauses
+
+
+# Notices claimed in one transaction and recorded in another: a fan-out's statements and
+# commits shared by twenty, while a stop still comes between two notices.
+BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -97,68 +105,139 @@ class EmailOutbox:
         until ``stop`` is set: the service stops between two notices, not after a drain
         (docker-compose allows 30 s; a thousand notices to a slow relay take minutes).
 
-        Cancelled, it first finishes the notice in flight: a message the SMTP server has
-        accepted is recorded as sent before the cancellation goes on, so a shutdown never
-        leads to sending it again. (A kill between the server's acceptance and the commit
-        still can; the retry then carries the same Message-ID, which mail clients collapse.)
+        Notices are claimed `BATCH` at a time and their outcomes recorded together. Stopped,
+        paused or cancelled, it records what was sent and releases the claims it did not use,
+        so they go out at once on the next drain. Cancelled, it first finishes the notice in
+        flight: a message the SMTP server has accepted is recorded as sent before the
+        cancellation goes on, so a shutdown never leads to sending it again. (A kill before
+        the batch's record still can; the retry then carries the same Message-ID, which mail
+        clients collapse.)
         """
         report = DrainReport()
         fanout = Fanout()  # a version's notice rendered once for all its readers
-        for _ in range(limit):
+        left = limit
+        while left > 0:
             if stop is not None and stop.is_set():
                 break
-            if self._paused_until is not None and self._time.now() < self._paused_until:
+            if self._paused():
                 report.refused = True
                 break
-            one = asyncio.ensure_future(self._next(report, fanout))
+            claiming = asyncio.ensure_future(self._claim(report, fanout, min(BATCH, left)))
             try:
-                more = await asyncio.shield(one)
-            except asyncio.CancelledError:
-                await one
+                batch = await asyncio.shield(claiming)
+            except asyncio.CancelledError:  # claimed meanwhile: released, not left leased
+                await _finished(self._record_all(await claiming, [], report))
                 raise
-            if not more:
+            if not batch:
                 break
+            left -= len(batch)
+            await self._send_all(batch, report, stop)
         return report
 
-    async def _next(self, report: DrainReport, fanout: Fanout) -> bool:
-        claimed = await self._claim(report, fanout)
-        if claimed is None:
-            return False
-        composed = claimed.composed
-        if composed is None:
-            return True
+    def _paused(self) -> bool:
+        return self._paused_until is not None and self._time.now() < self._paused_until
+
+    async def _send_all(
+        self, batch: list[_Claimed], report: DrainReport, stop: asyncio.Event | None
+    ) -> None:
+        """Send a claimed batch one notice after another, then record it in one transaction
+        (also when stopped, paused or cancelled between two notices)."""
+        sent: list[tuple[_Claimed, DeliveryResult]] = []
+        failing_now: set[str] = set()  # refused for good by this batch: not tried again in it
+        try:
+            for claimed in batch:
+                composed = claimed.composed
+                if composed is None:
+                    continue
+                if (stop is not None and stop.is_set()) or self._paused():
+                    break
+                if failing_now & set(composed.recipients):
+                    continue  # released: composed anew, it leaves that address out
+                # Shielded: a cancellation waits for the server's answer, which is recorded.
+                result = await _finished(self._send(claimed, composed, sent))
+                failing_now.update(result.permanent)
+                if result.sender_refused:
+                    break  # the outbox pauses (`_sender_refused`); the rest is released
+        finally:
+            await _finished(self._record_all(batch, sent, report))
+
+    async def _send(
+        self,
+        claimed: _Claimed,
+        composed: Composed,
+        sent: list[tuple[_Claimed, DeliveryResult]],
+    ) -> DeliveryResult:
         result = await self._sender.send_each(
             composed.message,
             composed.recipients,
             sender=_verp_sender(self._identity, claimed.row_id),
         )
-        async with self._db.transaction() as session:
-            row = await session.get(OutboxRow, claimed.row_id, populate_existing=True)
-            assert row is not None
-            await self._record(session, row, composed, result, report)
-        return True
+        sent.append((claimed, result))
+        return result
 
-    async def _claim(self, report: DrainReport, fanout: Fanout) -> _Claimed | None:
-        """Claim the next due notice and compose it, in one short transaction (None: nothing
-        is due)."""
+    async def _claim(self, report: DrainReport, fanout: Fanout, limit: int) -> list[_Claimed]:
+        """Claim up to ``limit`` due notices and compose them, in one short transaction (an
+        empty list: nothing is due)."""
         now = self._time.now()
         async with self._db.transaction() as session:
-            row = await queries.claim_outbox(session, "email", now)
-            if row is None:
-                return None
-            assert row.id is not None
-            composed = await compose(
-                session, row, env=self._env, identity=self._identity, now=now, fanout=fanout
-            )
-            if composed is None:
-                await self._hold_or_give_up(session, row, report)
-                return _Claimed(row.id, None)
-            for address in composed.recipients:  # a failing one is this notice's probe
-                email = await session.get(ContactEmailRow, address)
-                if email is not None and email.failing:
-                    email.probe_at = now + failing.PROBE_INTERVAL  # no other notice probes it
-                    session.add(email)
-            return _Claimed(row.id, composed)
+            rows = await queries.claim_outboxes(session, "email", now, limit=limit)
+            found = await prefetch(session, rows)
+            return [await self._compose(session, row, report, fanout, found) for row in rows]
+
+    async def _compose(
+        self,
+        session: AsyncSession,
+        row: OutboxRow,
+        report: DrainReport,
+        fanout: Fanout,
+        found: Prefetched,
+    ) -> _Claimed:
+        assert row.id is not None
+        now = self._time.now()
+        composed = await compose(
+            session,
+            row,
+            env=self._env,
+            identity=self._identity,
+            now=now,
+            fanout=fanout,
+            prefetched=found,
+        )
+        if composed is None:
+            await self._hold_or_give_up(session, row, report)
+            return _Claimed(row.id, None)
+        for address in composed.recipients:  # a failing one is this notice's probe
+            email = await session.get(ContactEmailRow, address)
+            if email is not None and email.failing:
+                email.probe_at = now + failing.PROBE_INTERVAL  # no other notice probes it
+                session.add(email)
+        return _Claimed(row.id, composed)
+
+    async def _record_all(
+        self,
+        batch: list[_Claimed],
+        sent: list[tuple[_Claimed, DeliveryResult]],
+        report: DrainReport,
+    ) -> None:
+        """Each sent notice's outcome, and the release of the claims left unsent (due now,
+        so the next drain, this instance's or another's, takes them at once)."""
+        done = {claimed.row_id for claimed, _ in sent}
+        unsent = [c.row_id for c in batch if c.composed is not None and c.row_id not in done]
+        if not sent and not unsent:
+            return
+        now = self._time.now()
+        async with self._db.transaction() as session:
+            rows = await queries.outbox_rows(session, [*done, *unsent])
+            accepted = [a for _, result in sent for a in result.accepted]
+            emails = await queries.contact_emails(session, accepted)
+            for claimed, result in sent:
+                assert claimed.composed is not None
+                row = rows[claimed.row_id]
+                await self._record(session, row, claimed.composed, result, report, emails)
+            for row_id in unsent:
+                row = rows[row_id]
+                row.claimed_at, row.next_attempt_at = None, now
+                session.add(row)
 
     async def _hold_or_give_up(
         self, session: AsyncSession, row: OutboxRow, report: DrainReport
@@ -185,13 +264,14 @@ class EmailOutbox:
         composed: Composed,
         result: DeliveryResult,
         report: DrainReport,
+        emails: dict[str, ContactEmailRow],
     ) -> None:
         now = self._time.now()
         row.claimed_at = None
         delivered = [*row.payload.get("delivered_to", []), *result.accepted]
         row.payload = {**row.payload, "delivered_to": delivered}
         for address in result.accepted:
-            await self._recovered(session, address)
+            await self._recovered(session, emails.get(address))
         for address in result.permanent:
             await self._mark_failing(session, row, address, result, report)
         if result.sender_refused:
@@ -234,11 +314,14 @@ class EmailOutbox:
                 },
             )
 
-    async def _recovered(self, session: AsyncSession, address: str) -> None:
-        email = await session.get(ContactEmailRow, address)
+    async def _recovered(self, session: AsyncSession, email: ContactEmailRow | None) -> None:
         if email is not None and email.failing:
             released = await failing.clear(session, email, self._time.now())
-            log.info("address %s accepts mail again; %d held notice(s) released", address, released)
+            log.info(
+                "address %s accepts mail again; %d held notice(s) released",
+                email.address,
+                released,
+            )
 
     async def _sender_refused(
         self, session: AsyncSession, row: OutboxRow, result: DeliveryResult, report: DrainReport
@@ -339,6 +422,17 @@ class EmailOutbox:
                 "reason": reason,
             },
         )
+
+
+async def _finished(work: Coroutine[Any, Any, T]) -> T:
+    """``work`` carried to its end even if the caller is cancelled meanwhile; the cancellation
+    goes on once it is done (a send the server accepted, then its record, are never cut)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 def _log_outcome(row: OutboxRow, result: DeliveryResult) -> None:

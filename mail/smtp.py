@@ -27,6 +27,8 @@ from typing import Literal, Self
 
 import aiosmtplib
 
+from mail.flatten import flatten
+
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -283,7 +285,7 @@ class SmtpSender:
     ) -> DeliveryResult:
         try:
             client = await self._connected()
-            refused, _ = await client.send_message(msg, sender=sender, recipients=recipients)
+            refused, _ = await _transmit(client, msg, sender, recipients)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             # aiosmtplib raises only when every RCPT was refused; otherwise it returns them.
             return _per_recipient(recipients, {e.recipient: _response(e) for e in exc.recipients})
@@ -337,6 +339,34 @@ class SmtpSender:
             start_tls=config.security == "starttls",
             tls_context=config.tls_context,
         )
+
+
+async def _transmit(
+    client: aiosmtplib.SMTP, msg: EmailMessage, sender: str | None, recipients: list[str]
+) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
+    """aiosmtplib's ``send_message``, the message flattened by `mail.flatten` (a fan-out's
+    shared attachments flattened once, not once per reader and address)."""
+    if sender is None:  # the message's Sender or From, as aiosmtplib reads it
+        return await client.send_message(msg, recipients=recipients)
+    if client.is_ehlo_or_helo_needed:  # the extensions decide the options below
+        try:
+            await client.ehlo()
+        except aiosmtplib.SMTPHeloError:
+            await client.helo()
+    options = []
+    utf8 = not (sender + "".join(recipients)).isascii()
+    if utf8:
+        if not client.supports_extension("smtputf8"):
+            raise aiosmtplib.SMTPNotSupported(
+                "An address containing non-ASCII characters was provided, but SMTPUTF8 is "
+                "not supported by this server"
+            )
+        options.append("SMTPUTF8")
+    eight = client.supports_extension("8bitmime")
+    if eight:
+        options.append("BODY=8BITMIME")
+    data = flatten(msg, utf8=utf8, cte_type="8bit" if eight else "7bit")
+    return await client.sendmail(sender, recipients, data, mail_options=options)
 
 
 def _response(error: aiosmtplib.SMTPRecipientRefused) -> aiosmtplib.SMTPResponse:
