@@ -1,6 +1,7 @@
 """Members' answers: a position on the current version, with amendments or a request for time."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +19,7 @@ from consultation.vocabulary import (
 )
 from store import queries
 from store.tables import AmendmentRow, ConsultationRow, CountryRow, PositionRow
+from store.writes import insert_one
 
 
 @dataclass(frozen=True)
@@ -86,28 +88,28 @@ async def write_answer(session: AsyncSession, accepted: Accepted, move: Move) ->
     """Write an accepted answer: its position, amendments, event and notices. Raises no
     `ProcedureError`: every refusal is `accept_answer`'s."""
     row, country, answer = accepted.consultation, accepted.country, accepted.answer
-    position = PositionRow(
-        consultation_id=row.id,
-        version=answer.version,
-        country=country.code,
-        value=answer.position.value if answer.position else None,
-        extension_requested=answer.extension_requested,
-        recorded_at=move.at,
-        recorded_by=move.actor,
-        contact_id=answer.contact_id,
-        inbound_id=answer.inbound_id,
-        note=answer.note,
-    )
-    session.add(position)
-    await session.flush()
-    assert position.id is not None
+    values: dict[str, Any] = {
+        "consultation_id": row.id,
+        "version": answer.version,
+        "country": country.code,
+        "value": answer.position.value if answer.position else None,
+        "extension_requested": answer.extension_requested,
+        "recorded_at": move.at,
+        "recorded_by": move.actor,
+        "contact_id": answer.contact_id,
+        "inbound_id": answer.inbound_id,
+        "note": answer.note,
+    }
+    # Written at once (its id names the amendments and the receipt), the object built after.
+    position_id = await insert_one(session, PositionRow, values)
+    position = PositionRow(id=position_id, **values)
     for change in answer.amendments:
         session.add(
             AmendmentRow(
                 consultation_id=row.id,
                 version=answer.version,
                 country=country.code,
-                position_id=position.id,
+                position_id=position_id,
                 action=change.action.value,
                 paragraph=change.paragraph,
                 proposed=change.proposed,

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from consultation.vocabulary import Role
 from store import queries
 from store.tables import ContactRow, EventRow, OutboxRow
-from store.writes import insert_new
+from store.writes import insert_new, insert_one
 
 # Events about delivery, not about the procedure: they leave the status message as it is.
 _NOT_ON_THE_BOARD = frozenset({"email_sent", "email_failed", "slack_failed"})
@@ -26,17 +26,17 @@ async def record_event(
     payload: Mapping[str, Any] | None = None,
     inbound_id: int | None = None,
 ) -> EventRow:
-    row = EventRow(
-        consultation_id=consultation_id,
-        at=at,
-        actor=actor,
-        kind=kind,
-        payload=dict(payload or {}),
-        inbound_id=inbound_id,
-    )
-    session.add(row)
+    values: dict[str, Any] = {
+        "consultation_id": consultation_id,
+        "at": at,
+        "actor": actor,
+        "kind": kind,
+        "payload": dict(payload or {}),
+        "inbound_id": inbound_id,
+    }
+    # Written at once, in one statement (the status refresh names the event by its id).
+    row = EventRow(id=await insert_one(session, EventRow, values), **values)
     if consultation_id is not None and kind not in _NOT_ON_THE_BOARD:
-        await session.flush()  # the status update names the event by its id
         assert row.id is not None
         await queue_status_update(session, consultation_id=consultation_id, at=at, event=row.id)
     return row

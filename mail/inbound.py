@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
+from typing import cast
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import QueryableAttribute, defer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +40,8 @@ from store.remembered import remember_in
 from store.tables import InboundMessageRow
 
 log = logging.getLogger(__name__)
+# A message's row without its bytes, for the decision (they were read before).
+_WITHOUT_BYTES = defer(cast(QueryableAttribute[bytes], InboundMessageRow.raw))
 
 
 MAX_ATTEMPTS = 3  # then the message is held with its error and the loop goes on
@@ -323,9 +328,17 @@ class Inbox:
         async with self._db.transaction() as session:
             if lookups is not None:
                 remember_in(session, lookups.remembered)
-            row = await session.get(InboundMessageRow, inbound_id, with_for_update=True)
+            # The bytes were read before (a reply with its attachments may weigh megabytes):
+            # the row comes without them, and they are set as the stored value they are.
+            row = await session.get(
+                InboundMessageRow,
+                inbound_id,
+                with_for_update=True,
+                options=[_WITHOUT_BYTES],
+            )
             if row is None or row.status != "stored":
                 return None  # decided meanwhile (another instance, a person)
+            set_committed_value(row, "raw", prepared.raw)
             processing = Processing(
                 session,
                 row,

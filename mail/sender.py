@@ -16,11 +16,13 @@ it), and held whenever anything is unusual:
 
 import inspect
 from dataclasses import dataclass
-from email import errors, policy
+from email import errors
 from email.headerregistry import AddressHeader
 from email.message import EmailMessage
 from email.utils import getaddresses
 from enum import StrEnum
+
+from mail.parsing import POLICY
 
 
 class SenderProblem(StrEnum):
@@ -73,7 +75,7 @@ def _one_mailbox(raw: str) -> tuple[str | None, SenderProblem | None]:
 
 def _registry(raw: str) -> str | None:
     """The single mailbox per RFC 5322, or None for groups, lists and invalid syntax."""
-    header = policy.default.header_factory("From", raw)
+    header = POLICY.header_factory("From", raw)
     assert isinstance(header, AddressHeader)
     # Obsolete syntax (an unquoted "J. Smith") is still unambiguous; invalid syntax is not.
     defects = getattr(header, "defects", ())  # BaseHeader's, missing from AddressHeader's stub

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import bindparam, func, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,13 +30,18 @@ from store.tables import (
 OUTBOX_LEASE = timedelta(minutes=10)
 
 
+# Statements asked for every reply are built once, with bound parameters: building one anew
+# (its operators, coercions, annotations) costs more than SQLite takes to run it.
+_CONSULTATION = select(ConsultationRow).where(ConsultationRow.id == bindparam("id"))
+# FOR UPDATE serialises concurrent moves on one consultation (PostgreSQL row lock).
+_CONSULTATION_LOCKED = _CONSULTATION.with_for_update()
+
+
 async def consultation(
     session: AsyncSession, consultation_id: str, *, for_update: bool = False
 ) -> ConsultationRow | None:
-    query = select(ConsultationRow).where(ConsultationRow.id == consultation_id)
-    if for_update:  # serialises concurrent moves on one consultation (PostgreSQL row lock)
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
+    query = _CONSULTATION_LOCKED if for_update else _CONSULTATION
+    return (await session.exec(query, params={"id": consultation_id})).first()
 
 
 async def consultations(
@@ -347,16 +352,19 @@ async def paragraph_count(session: AsyncSession, consultation_id: str, number: i
     return await remembered(session, ("paragraph_count", consultation_id, number), load)
 
 
+_MEMBERS_ANSWERED = (
+    select(func.count(func.distinct(PositionRow.country)))
+    .join(CountryRow, col(CountryRow.code) == col(PositionRow.country))
+    .where(PositionRow.consultation_id == bindparam("consultation_id"))
+    .where(PositionRow.version == bindparam("version"), col(PositionRow.value).is_not(None))
+    .where(CountryRow.status == "member")
+)
+
+
 async def members_answered(session: AsyncSession, consultation_id: str, version_number: int) -> int:
     """How many member countries have stated a position on a version."""
-    query = (
-        select(func.count(func.distinct(PositionRow.country)))
-        .join(CountryRow, col(CountryRow.code) == col(PositionRow.country))
-        .where(PositionRow.consultation_id == consultation_id)
-        .where(PositionRow.version == version_number, col(PositionRow.value).is_not(None))
-        .where(CountryRow.status == "member")
-    )
-    return (await session.exec(query)).one()
+    params = {"consultation_id": consultation_id, "version": version_number}
+    return (await session.exec(_MEMBERS_ANSWERED, params=params)).one()
 
 
 async def count_consultations(session: AsyncSession) -> int:
