@@ -285,12 +285,9 @@ class Inbox:
             )
             if deep:
                 return _Prepared(row.raw, header, [], read=False, held="too_complex")
-            processing = Processing(
+            processing = self._processing(
                 session,
                 row,
-                self._identity,
-                self._time,
-                self._authentication,
                 lookups=lookups,
                 header=header,
                 sender=stored.sender if stored else None,
@@ -339,14 +336,11 @@ class Inbox:
             if row is None or row.status != "stored":
                 return None  # decided meanwhile (another instance, a person)
             set_committed_value(row, "raw", prepared.raw)
-            processing = Processing(
+            processing = self._processing(
                 session,
                 row,
-                self._identity,
-                self._time,
-                self._authentication,
-                reading=reading,
-                verdict=verdict,
+                reading,
+                verdict,
                 lookups=lookups,
                 header=prepared.header,
                 sender=prepared.sender,
@@ -384,6 +378,8 @@ class Inbox:
         *,
         lookups: Lookups | None = None,
         header: EmailMessage | None = None,
+        sender: Sender | None = None,
+        matching: Matching | None = None,
     ) -> "Processing":
         return Processing(
             session,
@@ -395,6 +391,8 @@ class Inbox:
             verdict=verdict,
             lookups=lookups,
             header=header,
+            sender=sender,
+            matching=matching,
         )
 
     async def process_stored(self, *, stop: asyncio.Event | None = None) -> int:
