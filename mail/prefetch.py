@@ -76,10 +76,7 @@ async def prefetch(session: AsyncSession, rows: Sequence[OutboxRow]) -> Prefetch
         emails = select(ContactEmailRow).where(col(ContactEmailRow.contact_id).in_(contact_ids))
         for email in (await session.exec(emails.order_by(col(ContactEmailRow.address)))).all():
             found.emails[email.contact_id].append(email)
-        found.roles = {cid: [] for cid in contact_ids}
-        roles = select(ContactRoleRow).where(col(ContactRoleRow.contact_id).in_(contact_ids))
-        for role in (await session.exec(roles)).all():
-            found.roles[role.contact_id].append(role)
+        found.roles = await queries.roles_of_many(session, contact_ids)
     keys = sorted({r.consultation_id for r in rows if r.consultation_id is not None})
     if keys:
         consultations = select(ConsultationRow).where(col(ConsultationRow.id).in_(keys))
