@@ -1,6 +1,7 @@
 """Render a consultation text as a .docx: the clean version with numbered paragraphs, ready for
 tracked changes, and the revision's redline as Word's own tracked changes (w:ins / w:del)."""
 
+import copy
 import datetime as dt
 import functools
 import io
@@ -12,10 +13,14 @@ from typing import Literal, cast
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.opc.coreprops import CoreProperties
+from docx.opc.oxml import serialize_part_xml
 from docx.opc.packuri import PackURI
+from docx.opc.parts.coreprops import CorePropertiesPart
 from docx.opc.phys_pkg import PhysPkgWriter
 from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
+from docx.oxml.document import CT_Document
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from lxml.etree import _Element
@@ -66,7 +71,7 @@ def render_docx(
 
 
 # A fan-out attaches the same document to every reader of a language: render it once. Building
-# a .docx costs tens of milliseconds, far more than sending the message.
+# a .docx costs milliseconds, more than sending the message.
 @functools.lru_cache(maxsize=32)
 def _render(
     title: str,
@@ -75,18 +80,14 @@ def _render(
     language: Literal["es", "en"],
     dated: dt.datetime,
 ) -> bytes:
-    document = Document()
-    _set_language(document, LANGUAGE_TAGS[language])
-    _turn_on_tracking(document)
+    template = _template(language, tracking=True)
+    document = template.blank()
     document.add_heading(_clean(title), level=0)
     for line in heading_lines:
         document.add_paragraph(_clean(line))
     for number, text in enumerate(paragraphs, start=1):
         _add_numbered(document, number, _clean(text))
-    _fix_core_properties(
-        document, title=_clean(title), language=LANGUAGE_TAGS[language], dated=dated
-    )
-    return _saved(document, dated)
+    return template.saved(document, title=_clean(title), dated=dated)
 
 
 def render_redline_docx(
@@ -99,18 +100,89 @@ def render_redline_docx(
 ) -> bytes:
     """The new version as tracked changes against the previous one, by ``REDLINE_AUTHOR`` at
     ``dated``: Word shows each insertion and deletion, and "accept all" gives the new text."""
-    document = Document()
-    _set_language(document, LANGUAGE_TAGS[language])
+    template = _template(language, tracking=False)
+    document = template.blank()
     document.add_heading(_clean(title), level=0)
     for line in heading_lines:
         document.add_paragraph(_clean(line))
     marks = _Marks(_utc(dated))
     for change in changes:
         _add_change(document.add_paragraph(), change, marks)
-    _fix_core_properties(
-        document, title=_clean(title), language=LANGUAGE_TAGS[language], dated=_utc(dated)
-    )
-    return _saved(document, _utc(dated))
+    return template.saved(document, title=_clean(title), dated=_utc(dated))
+
+
+class _Template:
+    """python-docx's template, prepared once per language (and with Track Changes on or off):
+    a render only fills a copy of its body and dates a copy of its core properties.
+
+    Opening the template parses a 440 KB style sheet and saving serialises it again: that was
+    most of a render, for bytes that are the same in every document of a language. Every part
+    but the body and the core properties is serialised (and its large ones deflated) here,
+    once. The prepared document is never changed after; a render's paragraphs look up its
+    styles, read only.
+    """
+
+    def __init__(self, language: Literal["es", "en"], *, tracking: bool) -> None:
+        self.language = LANGUAGE_TAGS[language]
+        self._document = Document()
+        _drop_styles_with_effects(self._document)
+        _set_language(self._document, self.language)
+        if tracking:
+            _turn_on_tracking(self._document)
+        package = self._document.part.package
+        self._body_name = self._document.part.partname.membername
+        self._core = next(p for p in package.parts if isinstance(p, CorePropertiesPart))
+        for part in package.parts:
+            part.before_marshal()
+        recorded = _Recorded()
+        writer = cast(PhysPkgWriter, recorded)
+        PackageWriter._write_content_types_stream(writer, package.parts)  # type: ignore[no-untyped-call]
+        PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
+        PackageWriter._write_parts(writer, package.parts)
+        self._members = recorded.members
+
+    def blank(self) -> DocxDocument:
+        """A document of its own over the template's parts: an empty body to fill."""
+        body = copy.deepcopy(self._document.element)
+        return DocxDocument(cast(CT_Document, body), self._document.part)
+
+    def saved(self, document: DocxDocument, *, title: str, dated: dt.datetime) -> bytes:
+        """The package zipped once with its members dated ``dated`` (UTC; DOS times have no
+        zone) rather than the wall clock at render, so the same version gives the same bytes.
+        """
+        core = CoreProperties(copy.deepcopy(self._core.element))
+        _fix_core_properties(core, title=title, language=self.language, dated=dated)
+        own = {
+            self._body_name: serialize_part_xml(document.element),
+            self._core.partname.membername: serialize_part_xml(core._element),
+        }
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            stamped = _StampedZip(target, dated)
+            for name, blob, deflated in self._members:
+                if name in own:
+                    stamped.write(name, own[name])
+                else:
+                    stamped.write(name, blob, deflated)
+        return out.getvalue()
+
+
+@functools.lru_cache(maxsize=4)
+def _template(language: Literal["es", "en"], *, tracking: bool) -> _Template:
+    return _Template(language, tracking=tracking)
+
+
+def _drop_styles_with_effects(document: DocxDocument) -> None:
+    """python-docx's template carries Word 2010's copy of its style sheet (440 KB). Word 2013
+    and later, LibreOffice and Google Docs do not read it, and Word 2010 falls back to the
+    style sheet itself: it only made every attachment and every render heavier."""
+    part = document.part
+    for r_id, relationship in list(part.rels.items()):
+        if relationship.reltype == _STYLES_WITH_EFFECTS:
+            part.drop_rel(r_id)
+
+
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
 
 class _Marks:
@@ -189,52 +261,45 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
-def _saved(document: DocxDocument, dated: dt.datetime) -> bytes:
-    """The package zipped once with its members dated ``dated`` (UTC; DOS times have no zone)
-    rather than the wall clock at render, so the same version gives the same bytes. python-docx's
-    own `save` stamps the clock: zipping its output again cost a third of a render."""
-    package = document.part.package
-    for part in package.parts:
-        part.before_marshal()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        # python-docx's own steps of `PackageWriter.write`, over our writer (duck-typed).
-        writer = cast(PhysPkgWriter, _StampedZip(target, dated))
-        PackageWriter._write_content_types_stream(writer, package.parts)  # type: ignore[no-untyped-call]
-        PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
-        PackageWriter._write_parts(writer, package.parts)
-    return out.getvalue()
+class _Recorded:
+    """python-docx's package writer interface (``write``), keeping each member's bytes in
+    order, and the deflated bytes of the large ones."""
+
+    def __init__(self) -> None:
+        self.members: list[tuple[str, bytes, bytes | None]] = []
+
+    def write(self, pack_uri: PackURI, blob: bytes) -> None:
+        deflated = _deflate(blob) if len(blob) >= _DEFLATE_ONCE else None
+        self.members.append((pack_uri.membername, blob, deflated))
 
 
 class _StampedZip:
-    """python-docx's package writer interface (``write``), over a zip whose members carry one
-    date."""
+    """Members added to a zip with one date."""
 
     def __init__(self, target: zipfile.ZipFile, dated: dt.datetime) -> None:
         when = max(dated, _EARLIEST_ZIP_TIME)
         self._target = target
         self._stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
 
-    def write(self, pack_uri: PackURI, blob: bytes) -> None:
-        member = zipfile.ZipInfo(pack_uri.membername, date_time=self._stamp)
+    def write(self, name: str, blob: bytes, deflated: bytes | None = None) -> None:
+        member = zipfile.ZipInfo(name, date_time=self._stamp)
         member.compress_type = zipfile.ZIP_DEFLATED
         member.external_attr = 0o644 << 16
-        if len(blob) < _DEFLATE_ONCE:
+        if deflated is None:
             self._target.writestr(member, blob)
             return
         # What `writestr` does, with the deflated bytes known: the same bytes in the zip.
         member.file_size = len(blob)
         with self._target.open(member, "w") as dest:
-            dest._compressor = _Deflated(_deflate(blob))  # type: ignore[attr-defined]
+            dest._compressor = _Deflated(deflated)  # type: ignore[attr-defined]
             dest.write(blob)
 
 
-# python-docx's template carries two style sheets of 350 and 440 KB, the same in every render
-# of a language: deflating them was a third of a render. Their deflated bytes are kept.
+# Deflating the template's style sheet (350 KB) was a third of a render: it is done once, when
+# the template is prepared.
 _DEFLATE_ONCE = 64 * 1024
 
 
-@functools.lru_cache(maxsize=8)
 def _deflate(blob: bytes) -> bytes:
     """What zipfile's compressor for ZIP_DEFLATED at its default level makes of ``blob``."""
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
@@ -302,9 +367,8 @@ def _turn_on_tracking(document: DocxDocument) -> None:
 
 
 def _fix_core_properties(
-    document: DocxDocument, *, title: str, language: str, dated: dt.datetime
+    props: CoreProperties, *, title: str, language: str, dated: dt.datetime
 ) -> None:
-    props = document.core_properties
     props.title = title
     props.language = language
     props.author = "consulta"

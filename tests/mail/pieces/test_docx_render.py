@@ -13,7 +13,8 @@ from docx.oxml.ns import qn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mail.docx_render import BOOKMARK_PREFIX, render_docx
+from consultation.redline import paragraph_changes
+from mail.docx_render import BOOKMARK_PREFIX, _render, render_docx, render_redline_docx
 
 # A version's distribution time: 9 December 2026, 10:30 in Mexico City.
 DISTRIBUTED = dt.datetime(2026, 12, 9, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=-6)))
@@ -99,6 +100,36 @@ def test_track_changes_is_on_when_opened() -> None:
 
 def test_same_input_same_bytes() -> None:
     assert make_docx() == make_docx()
+
+
+def test_renders_share_the_template_and_leave_it_as_it_was() -> None:
+    """Every render fills a copy of one prepared template: nothing of one document (its
+    paragraphs, title, language, redline marks) may reach the next."""
+    first = make_docx()
+    _render.cache_clear()  # render again, not from the cache of finished documents
+    make_docx(title="Otra", paragraphs=["x" * 5000] * 40, language="es")
+    make_docx(language="en")
+    render_redline_docx(
+        title="Cambios",
+        changes=paragraph_changes(["uno"], ["uno y dos"]),
+        language="es",
+        dated=DISTRIBUTED,
+    )
+    _render.cache_clear()
+    assert make_docx() == first
+    document = open_docx(make_docx(title="Solo", paragraphs=["uno"], heading_lines=()))
+    assert [p.text for p in document.paragraphs] == ["Solo", "1. uno"]
+
+
+def test_no_word_2010_copy_of_the_style_sheet() -> None:
+    """python-docx's template carries stylesWithEffects.xml (440 KB), read by Word 2010 alone,
+    which falls back to styles.xml without it."""
+    with zipfile.ZipFile(io.BytesIO(make_docx())) as package:
+        names = package.namelist()
+        listed = package.read("[Content_Types].xml") + package.read("word/_rels/document.xml.rels")
+    assert "word/styles.xml" in names and not any("stylesWithEffects" in n for n in names)
+    assert b"stylesWithEffects" not in listed
+    assert len(make_docx()) < 30_000
 
 
 def test_zip_members_carry_the_version_s_date_in_utc() -> None:
