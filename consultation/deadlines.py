@@ -1,5 +1,6 @@
 """Deadlines as a person reads them: in their timezone and language (arrow's locales)."""
 
+import functools
 from datetime import datetime
 
 import arrow
@@ -13,6 +14,8 @@ _FORMATS = {
 }
 
 
+# A fan-out writes the same deadline for every reader in a zone: formatted once.
+@functools.lru_cache(maxsize=1024)
 def render_deadline(deadline: datetime, *, timezone: str, language: Language) -> str:
     """E.g. ``martes 29 de diciembre de 2026, 23:59 (hora de Santo Domingo, UTC-04:00)``."""
     local = arrow.get(deadline).to(timezone)

@@ -12,11 +12,14 @@ with a ``name`` matching the header's is stored as it is, and written by its own
 import email.policy
 import functools
 import re
+import secrets
 from email.headerregistry import BaseHeader
 from email.policy import Policy
+from typing import Any
 
-# Addresses and Message-IDs as the service makes them: dot-atoms of letters, digits, "+", "_"
-# and "-" (RFC 5322 §3.2.3); addresses joined by ", ", one Message-ID in angle brackets.
+# Addresses, Message-IDs and multipart types as the service makes them: addresses of dot-atoms
+# of letters, digits, "+", "_" and "-" (RFC 5322 §3.2.3) joined by ", ", one Message-ID in
+# angle brackets, a multipart type with a boundary of `boundary`.
 # Anything else (a display name, an accent, a quoted string, a malformed address that the
 # parser would repair) is parsed by the policy as usual.
 _ATOM = r"[A-Za-z0-9+_\-]+"
@@ -27,15 +30,25 @@ _PLAIN = {
     "cc": _ADDRESSES,
     "reply-to": _ADDRESSES,
     "message-id": re.compile(rf"<{_ADDRESS}>"),
+    "content-type": re.compile(
+        r'multipart/(?:alternative|mixed|related); boundary="=_[0-9a-f]{32}"'
+    ),
 }
 
 
 @functools.lru_cache(maxsize=256)
-def shared(name: str, value: str) -> BaseHeader:
+def shared(name: str, value: str) -> str:
     """The header parsed once and shared by every message that carries it (a parsed header
-    is an immutable string)."""
-    header: BaseHeader = email.policy.default.header_factory(name, value)
-    return header
+    is an immutable string), and folded once for each policy it is written with."""
+    return _Shared(email.policy.default.header_factory(name, value))
+
+
+def boundary() -> str:
+    """A multipart boundary for a message the service writes: 128 random bits after "=_"
+    (which quoted-printable and base64 never write). email's generator otherwise picks one
+    and searches every part's text for it, a tenth of flattening a message; text that does
+    not exist yet cannot hold these bits."""
+    return f"=_{secrets.token_hex(16)}"
 
 
 def plain(name: str, value: str) -> str:
@@ -47,6 +60,36 @@ def plain(name: str, value: str) -> str:
         return _Plain(name, value)
     header: BaseHeader = email.policy.default.header_factory(name, value)
     return header
+
+
+class _Shared(str):
+    """A parsed header that many messages carry: its parsed fields (``params``,
+    ``addresses``…) are the header's, and its folded form is kept for each kind of policy."""
+
+    name: str
+    _header: BaseHeader
+    _folded: dict[tuple[Any, ...], str]
+
+    def __new__(cls, header: BaseHeader) -> "_Shared":
+        shared = super().__new__(cls, header)
+        shared.name = header.name
+        shared._header = header
+        shared._folded = {}
+        return shared
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.__dict__["_header"], attribute)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return shared, (self.name, str(self))
+
+    def fold(self, *, policy: Policy) -> str:
+        # what BaseHeader.fold reads of a policy
+        key = (policy.max_line_length, policy.linesep, getattr(policy, "utf8", False))
+        folded: str | None = self._folded.get(key)
+        if folded is None:
+            folded = self._folded[key] = self._header.fold(policy=policy)
+        return folded
 
 
 class _Plain(str):
@@ -67,3 +110,6 @@ class _Plain(str):
             folded: str = factory(self.name, str(self)).fold(policy=policy)
             return folded
         return line + policy.linesep
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _Plain, (self.name, str(self))

@@ -2,6 +2,7 @@
 parsing and folding give, under every policy a message is sent with; anything that is not plain
 ASCII on one line is parsed as before."""
 
+import copy
 import email.policy
 from email.headerregistry import BaseHeader
 from email.message import EmailMessage
@@ -112,3 +113,49 @@ def test_in_a_message_it_reads_and_flattens_like_any_header() -> None:
     data = flatten(message, utf8=False, cte_type="8bit")
     assert b"To: a@b.example, c@d.example\r\n" in data
     assert parsed(email.policy.SMTP, "Subject", "Consulta · versión 2").encode() in data
+
+
+@given(
+    subtype=st.sampled_from(["alternative", "mixed", "related"]),
+    boundary=st.builds(lambda _: headers.boundary(), st.integers()),
+)
+def test_a_multipart_type_with_its_boundary_is_written_as_it_is(
+    subtype: str, boundary: str
+) -> None:
+    value = f'multipart/{subtype}; boundary="{boundary}"'
+    header = headers.plain("Content-Type", value)
+    assert not isinstance(header, BaseHeader)
+    for policy in POLICIES:
+        assert header.fold(policy=policy) == parsed(policy, "Content-Type", value)  # type: ignore[attr-defined]
+
+
+def test_a_shared_header_is_the_parsed_one_folded_once_per_policy() -> None:
+    value = 'text/plain; charset="utf-8"'
+    header = headers.shared("Content-Type", value)
+    assert header is headers.shared("Content-Type", value)
+    assert header.params["charset"] == "utf-8"  # type: ignore[attr-defined]
+    assert header.content_type == "text/plain"  # type: ignore[attr-defined]
+    for policy in POLICIES:
+        assert header.fold(policy=policy) == parsed(policy, "Content-Type", value)  # type: ignore[attr-defined]
+    subject = headers.shared("Subject", "Consulta · versión 2 " + "palabra " * 20)
+    for policy in POLICIES:
+        assert subject.fold(policy=policy) == parsed(policy, "Subject", str(subject))  # type: ignore[attr-defined]
+
+
+def test_a_message_of_them_copies_and_goes_out_in_7bit() -> None:
+    """email's generator deep-copies a message whose 8bit text must go out as 7bit."""
+    message = EmailMessage()
+    message["To"] = headers.plain("To", "a@b.example")
+    message["Subject"] = headers.shared("Subject", "Consulta · versión 2")
+    message["Content-Type"] = headers.plain(
+        "Content-Type", f'multipart/alternative; boundary="{headers.boundary()}"'
+    )
+    text = EmailMessage()
+    text.set_content("Estimada señora: " + "ñ" * 100 + "\n", cte="8bit")
+    message.set_payload([text])
+    copied = copy.deepcopy(message)
+    assert copied["To"] == "a@b.example" and copied["Subject"] == "Consulta · versión 2"
+    seven = flatten(message, utf8=False, cte_type="7bit")
+    assert seven.isascii() and b"Content-Transfer-Encoding: base64" in seven
+    boundary = message.get_boundary()
+    assert boundary is not None and seven.count(f"--{boundary}".encode()) == 2
