@@ -8,7 +8,6 @@ the reply it acknowledges. Message-IDs are derived from the outbox row, so a ret
 same message.
 """
 
-import email.policy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -324,7 +323,7 @@ def _assemble(subject: str, text: str, html: str, language: Language) -> EmailMe
     with the headers every reader shares parsed once (`mail.headers`): email's own calls
     parse each part's Content-Type three times, a third of a fan-out's work per reader. The
     boundary is set here, so the generator need not search the parts' text for one."""
-    message = EmailMessage()
+    message = EmailMessage(policy=headers.POLICY)
     message["Subject"] = headers.shared("Subject", subject)
     message["MIME-Version"] = headers.shared("MIME-Version", "1.0")
     message["Content-Type"] = _multipart("alternative")
@@ -337,8 +336,8 @@ def _text_part(body: str, subtype: str, *, added: bool = False) -> EmailMessage:
     """A UTF-8 text part as `email.contentmanager.set_text_content` makes it (its encoding
     chosen by the same function); ``added``: made by ``add_alternative``, which also stamps
     MIME-Version on the part."""
-    cte, payload = _encode_text(body, "utf-8", None, email.policy.default)
-    part = EmailMessage()
+    cte, payload = _encode_text(body, "utf-8", None, headers.POLICY)
+    part = EmailMessage(policy=headers.POLICY)
     part["Content-Type"] = headers.shared("Content-Type", f'text/{subtype}; charset="utf-8"')
     part["Content-Transfer-Encoding"] = headers.shared("Content-Transfer-Encoding", cte)
     if added:

@@ -13,7 +13,7 @@ import email.policy
 import functools
 import re
 import secrets
-from email.headerregistry import BaseHeader
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.policy import Policy
 from typing import Any
 
@@ -36,11 +36,32 @@ _PLAIN = {
 }
 
 
+class Registry(HeaderRegistry):
+    """email's header registry, each header name's class made once. The standard one makes
+    a new class at every lookup, and a message looks one up for every header set on it (to
+    count how many it may hold): a tenth of composing one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        found = self._classes.get(key)
+        if found is None:
+            found = self._classes[key] = super().__getitem__(name)
+        return found
+
+
+# `email.policy.default` with that registry: what the service's messages are built with.
+POLICY = email.policy.default.clone(header_factory=Registry())
+
+
 @functools.lru_cache(maxsize=256)
 def shared(name: str, value: str) -> str:
     """The header parsed once and shared by every message that carries it (a parsed header
     is an immutable string), and folded once for each policy it is written with."""
-    return _Shared(email.policy.default.header_factory(name, value))
+    return _Shared(POLICY.header_factory(name, value))
 
 
 def boundary() -> str:
@@ -58,7 +79,7 @@ def plain(name: str, value: str) -> str:
     pattern = _PLAIN.get(name.lower())
     if pattern is not None and pattern.fullmatch(value):
         return _Plain(name, value)
-    header: BaseHeader = email.policy.default.header_factory(name, value)
+    header: BaseHeader = POLICY.header_factory(name, value)
     return header
 
 

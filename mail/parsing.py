@@ -6,6 +6,8 @@ from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+from mail.headers import Registry
+
 
 class _RememberedHeaders:
     """The standard header registry (`email.policy.EmailPolicy.header_factory`), each field
@@ -14,7 +16,7 @@ class _RememberedHeaders:
     ingest. Header objects are immutable, so one may serve every read of the same field."""
 
     def __init__(self) -> None:
-        self._registry = HeaderRegistry()
+        self._registry = Registry()
 
     def __getitem__(self, name: str) -> type[BaseHeader]:
         return self._registry[name]
