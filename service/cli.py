@@ -18,6 +18,7 @@ from service import (
     schedule_commands,
     serve,
 )
+from service.cli_help import localized
 from service.cli_support import Phrases, templates
 from service.cli_usage import usage_lines
 from service.context import default_context
@@ -55,7 +56,8 @@ for command in [
 
 def main() -> None:
     try:
-        cli.main(standalone_mode=False)
+        # Help is shown while the command line is parsed: the commands get theirs first.
+        localized(cli, _language()).main(standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(EXIT_FAILED)
     except click.UsageError as exc:

@@ -83,7 +83,9 @@ def show(ctx: click.Context, number: int) -> None:
 
 @review_group.command("page")
 @click.argument("number", type=int)
-@click.option("--out", "-o", type=click.Path(dir_okay=False), required=True, help="PNG file")
+@click.option(
+    "--out", "-o", type=click.Path(dir_okay=False), required=True, help="The PNG file to write."
+)
 @click.pass_context
 def page(ctx: click.Context, number: int, out: str) -> None:
     """Save the first page of the scanned note a message carried, as PNG."""
@@ -119,9 +121,25 @@ def confirm(ctx: click.Context, number: int) -> None:
 @review_group.command("correct")
 @click.argument("number", type=int)
 @click.option("--position", type=POSITION, help="approve/aprueba, amend/enmiendas, object/objeta…")
-@click.option("--replace", "replaces", nargs=2, multiple=True, metavar="N TEXT")
-@click.option("--delete", "deletes", type=int, multiple=True, metavar="N")
-@click.option("--insert-after", "inserts", nargs=2, multiple=True, metavar="N TEXT")
+@click.option(
+    "--replace",
+    "replaces",
+    nargs=2,
+    multiple=True,
+    metavar="N TEXT",
+    help="Paragraph N becomes TEXT.",
+)
+@click.option(
+    "--delete", "deletes", type=int, multiple=True, metavar="N", help="Delete paragraph N."
+)
+@click.option(
+    "--insert-after",
+    "inserts",
+    nargs=2,
+    multiple=True,
+    metavar="N TEXT",
+    help="New paragraph after N (0: first).",
+)
 @click.option("--extension", is_flag=True, help="The country asks for more time.")
 @click.pass_context
 def correct(
