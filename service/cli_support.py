@@ -78,6 +78,38 @@ class PositionType(click.ParamType[PositionValue, Any]):
 
 POSITION = PositionType()
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def change_options(command: F) -> F:
+    """The changes an answer proposes and its request for time, as ``record`` and ``review
+    correct`` take them: --replace N TEXT, --delete N, --insert-after N TEXT, --extension."""
+    options = [
+        click.option(
+            "--replace",
+            "replaces",
+            nargs=2,
+            multiple=True,
+            metavar="N TEXT",
+            help="Paragraph N becomes TEXT.",
+        ),
+        click.option(
+            "--delete", "deletes", type=int, multiple=True, metavar="N", help="Delete paragraph N."
+        ),
+        click.option(
+            "--insert-after",
+            "inserts",
+            nargs=2,
+            multiple=True,
+            metavar="N TEXT",
+            help="New paragraph after N (0: first).",
+        ),
+        click.option("--extension", is_flag=True, help="The country asks for more time."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)

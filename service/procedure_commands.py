@@ -17,6 +17,7 @@ from consultation.vocabulary import Kind, Language, PositionValue, SilenceRule
 from service.cli_support import (
     POSITION,
     app,
+    change_options,
     in_transaction,
     language,
     move,
@@ -199,26 +200,7 @@ def extend(ctx: click.Context, consultation_id: str, days: int) -> None:
     type=POSITION,
     help="Its position: approve/aprueba, amend/enmiendas, object/objeta, abstain/se abstiene.",
 )
-@click.option(
-    "--replace",
-    "replaces",
-    nargs=2,
-    multiple=True,
-    metavar="N TEXT",
-    help="Paragraph N becomes TEXT.",
-)
-@click.option(
-    "--delete", "deletes", type=int, multiple=True, metavar="N", help="Delete paragraph N."
-)
-@click.option(
-    "--insert-after",
-    "inserts",
-    nargs=2,
-    multiple=True,
-    metavar="N TEXT",
-    help="New paragraph after N (0: first).",
-)
-@click.option("--extension", is_flag=True, help="The country asks for more time.")
+@change_options
 @click.option("--note", help="Where the answer came from (note verbale, call…).")
 @click.pass_context
 def record(

@@ -17,6 +17,7 @@ from consultation.vocabulary import AmendmentAction, Language, PositionValue
 from service.cli_support import (
     POSITION,
     app,
+    change_options,
     in_transaction,
     language,
     move,
@@ -121,26 +122,7 @@ def confirm(ctx: click.Context, number: int) -> None:
 @review_group.command("correct")
 @click.argument("number", type=int)
 @click.option("--position", type=POSITION, help="approve/aprueba, amend/enmiendas, object/objeta…")
-@click.option(
-    "--replace",
-    "replaces",
-    nargs=2,
-    multiple=True,
-    metavar="N TEXT",
-    help="Paragraph N becomes TEXT.",
-)
-@click.option(
-    "--delete", "deletes", type=int, multiple=True, metavar="N", help="Delete paragraph N."
-)
-@click.option(
-    "--insert-after",
-    "inserts",
-    nargs=2,
-    multiple=True,
-    metavar="N TEXT",
-    help="New paragraph after N (0: first).",
-)
-@click.option("--extension", is_flag=True, help="The country asks for more time.")
+@change_options
 @click.pass_context
 def correct(
     ctx: click.Context,
