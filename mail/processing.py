@@ -32,7 +32,7 @@ review, no email.
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
 
@@ -53,6 +53,7 @@ from mail.matching import Match, Matching, match_message
 from mail.parsing import parse_header, parse_whole
 from mail.reading import Reading, read_reply
 from mail.reading.courtesy import is_courtesy
+from mail.reading.record import linked, note_facts, reading_record
 from mail.sender import Sender, header_values, read_sender
 from store import queries
 from store.tables import ConsultationRow, ContactRow, InboundMessageRow, InboundPageImageRow
@@ -108,8 +109,8 @@ class Processing:
         match = await self._complete(matching.match, contact)
         reading = self.reading or read_reply(self.row.raw, await self._paragraphs(match, contact))
         if match is not None and match.proven:
-            reading = _linked(reading)
-        self.row.reading = _reading_record(reading)
+            reading = linked(reading)
+        self.row.reading = reading_record(reading)
         await self._keep_page_image(reading)
         if reading.kind == "bounce":
             return await self._bounce(reading)
@@ -181,7 +182,7 @@ class Processing:
         sender = self.sender()
         self.row.sender = sender.shown
         if reading is not None:
-            self.row.reading = _reading_record(reading)
+            self.row.reading = reading_record(reading)
             await self._keep_page_image(reading)
         matching = self._match()
         contact = await self._contact(sender)
@@ -401,7 +402,7 @@ class Processing:
             extension_requested=reading.extension_requested,
             contact_id=contact.id if contact else None,
             inbound_id=self.row.id,
-            note_verbale=_note_facts(reading),
+            note_verbale=note_facts(reading),
         )
         try:
             if consultation is None:
@@ -558,16 +559,6 @@ class Processing:
         return Outcome("auto_reply", reading.auto_reply_until)
 
 
-def _linked(reading: Reading) -> Reading:
-    """The reader doubts a message it cannot tie to a consultation; a signed token or one of our
-    Message-IDs ties it, so that one doubt is lifted (every other stays)."""
-    if "unlinked_message" not in reading.review_reasons:
-        return reading
-    reasons = tuple(r for r in reading.review_reasons if r != "unlinked_message")
-    kind = "reply" if reading.kind == "other" else reading.kind
-    return replace(reading, kind=kind, review_reasons=reasons, needs_review=bool(reasons))
-
-
 def _unregistered(contact: ContactRow | None) -> str:
     """Unknown (or retired) address, or a registered one that does not speak for that country."""
     return "unregistered_sender" if contact is None or not contact.active else "unverified_sender"
@@ -586,38 +577,6 @@ def _automatic(message: EmailMessage) -> bool:
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.0f}"
-
-
-def _reading_record(reading: Reading) -> dict[str, object]:
-    return {
-        "kind": reading.kind,
-        "position": reading.position,
-        "language": reading.language,
-        "extension_requested": reading.extension_requested,
-        "amendments": [
-            {"action": a.action, "paragraph": a.paragraph, "proposed": a.proposed}
-            for a in reading.amendments
-        ],
-        "confidence": reading.confidence,
-        "needs_review": reading.needs_review,
-        "review_reasons": list(reading.review_reasons),
-        "own_text": reading.own_text[:20000],
-        "auto_reply_until": reading.auto_reply_until,
-        **({"note_verbale": _note_facts(reading)} if reading.note else {}),
-    }
-
-
-def _note_facts(reading: Reading) -> dict[str, str | None] | None:
-    """The attached note verbale an answer was read from: its file, form, reference, date."""
-    note = reading.note
-    if note is None:
-        return None
-    return {
-        "filename": note.filename,
-        "source": note.source,
-        "reference": note.reference,
-        "date": note.date,
-    }
 
 
 async def authenticate(
