@@ -30,11 +30,12 @@ from mail.lookups import Lookups
 from mail.matching import Matching
 from mail.message_keys import MessageKey, content_hash, content_of, message_key
 from mail.parsing import parse_header
-from mail.processing import Outcome, Processing, authenticate
+from mail.processing import Processing, authenticate
 from mail.reader_pool import InlineReader, Reader, ReadFailed
 from mail.reading import Reading
 from mail.reading.nesting import too_deep
 from mail.sender import Sender, read_sender
+from mail.telling import Outcome
 from store.database import Database, unavailable
 from store.remembered import remember_in
 from store.tables import InboundMessageRow

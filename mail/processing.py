@@ -19,22 +19,12 @@ only to a registered address whose message passed authentication (or, without au
 carried a proof naming that address's country), at most once a day, and never quotes the
 message. Out-of-office notes reach the board on the same condition.
 
-Telling people (issue #14; the notices and their rules are in ``mail.notices``). Every held
-reply that proves its consultation reaches the PPT and the ST with the sender's words, the
-reason and the reading; a trusted sender whose reply is held, or who answered a replaced
-version, is told (once per message); an objection reaches the PPT as it is recorded. An
-unregistered colleague with a valid proof is not written to: the country's registered focal
-points are told instead, and the colleague only when the message is authenticated, carries the
-proof, and comes from the domain of one of that country's registered focal points. A courtesy
-("gracias", "recibido", "noted") with nothing else in it is filed (status ``courtesy``): no
-review, no email.
+Who is told, and how a held message is tied to its consultation: ``mail.telling``.
 """
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parseaddr
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -55,16 +45,11 @@ from mail.reading import Reading, read_reply
 from mail.reading.courtesy import is_courtesy
 from mail.reading.record import linked, note_facts, reading_record
 from mail.sender import Sender, header_values, read_sender
+from mail.telling import Outcome, Telling, automatic
 from store import queries
 from store.tables import ConsultationRow, ContactRow, InboundMessageRow, InboundPageImageRow
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # recorded | review | superseded | late | auto_reply | bounce | other | dropped
-    reason: str | None = None
 
 
 class Processing:
@@ -90,10 +75,10 @@ class Processing:
         self.now = time.now()
         self.authentication = authentication
         self.message = header if header is not None else parse_header(row.raw)
+        self.telling = Telling(session, row, self.now, self.message)
         # Read and authenticated beforehand, outside the transaction (`Inbox.process`): DKIM's
         # DNS lookups, like the reader, must not hold the database's write lock.
         self.reading, self.verdict = reading, verdict
-        self.vouched = False  # whether we can vouch for the author of the words (see `_flag`)
         # Pure functions of the header, kept from the reader's preparation when it read them.
         self._sender, self._matching = sender, matching
 
@@ -117,7 +102,7 @@ class Processing:
         verdict = await self._authenticate(sender)
         self.row.reading = self.row.reading | {"authentication": verdict.detail or "pass"}
         trusted = await self._trusted(contact, match, verdict)
-        self.vouched = trusted or verdict.authenticated
+        self.telling.vouched = trusted or verdict.authenticated
         if reading.kind == "auto_reply":
             return await self._out_of_office(match, contact, reading, trusted=trusted)
         if reading.kind == "other":
@@ -136,17 +121,17 @@ class Processing:
     ) -> Outcome:
         """The trust gates in order (see the module), then the procedure's own checks."""
         if sender.problem is not None:  # we cannot tell who sent it: nobody to answer
-            return self._held(sender.problem.value, match)
+            return self.telling.held(sender.problem.value, match)
         answer = trusted  # only a trusted sender is ever written to
         if matching.problem:  # a forged token stays before a person, whatever it says
-            return await self._refuse(matching.problem, match, contact, answer=answer)
+            return await self.telling.refuse(matching.problem, match, contact, answer=answer)
         if await self._courtesy(reading):  # "gracias": filed, nobody told, nothing to review
-            self._held("courtesy", match)
+            self.telling.held("courtesy", match)
             return Outcome("courtesy", None)
         if match is None or not match.proven or match.country is None:
-            return await self._refuse("not_linked", match, contact, answer=answer)
+            return await self.telling.refuse("not_linked", match, contact, answer=answer)
         if verdict.configured and not verdict.authenticated:
-            return await self._refuse(verdict.reason, match, contact, answer=answer)
+            return await self.telling.refuse(verdict.reason, match, contact, answer=answer)
         # Locked now (PostgreSQL): the answer is checked and written against this very row.
         consultation = await queries.consultation(
             self.session, match.consultation_id, for_update=True
@@ -166,7 +151,7 @@ class Processing:
                     language=reading.language,
                     at=self.now,
                 )
-            return await self._refuse(_unregistered(contact), match, contact, answer=answer)
+            return await self.telling.refuse(_unregistered(contact), match, contact, answer=answer)
         return await self._record(match, contact, reading, consultation)
 
     async def paragraphs(self) -> list[str]:
@@ -189,9 +174,9 @@ class Processing:
         match = None if matching.problem else await self._complete(matching.match, contact)
         known = match and await queries.consultation(self.session, match.consultation_id)
         if match is not None and known is not None:
-            outcome = self._held(reason, match)
+            outcome = self.telling.held(reason, match)
             if match.proven:
-                await self._flag(match, reason)
+                await self.telling.flag(match, reason)
             return outcome
         return Outcome("review", reason)
 
@@ -255,15 +240,6 @@ class Processing:
             contact, Role.TROIKA, match.country
         )
 
-    def _held(self, reason: str, match: Match | None) -> Outcome:
-        """Held without a word to the sender; a hint still says which consultation it concerns
-        (never which country: only a proof names one)."""
-        if match is not None:
-            self.row.consultation_id, self.row.version = match.consultation_id, match.version
-            if match.proven:
-                self.row.country = match.country
-        return Outcome("review", reason)
-
     async def _too_large(self, limit: int, sender: Sender) -> Outcome:
         """Over the size limit: nothing to read but the header. The PPT is told when it proves
         it answers a consultation; the sender is told why (once a day) when trusted, unless a
@@ -272,12 +248,12 @@ class Processing:
         contact = await self._contact(sender)
         match = None if matching.problem else matching.match
         if match is not None and match.proven:
-            self._held("too_large", match)
-            await self._flag(match, "too_large")
+            self.telling.held("too_large", match)
+            await self.telling.flag(match, "too_large")
         verdict = await self._authenticate(sender)
-        if contact is not None and not _automatic(self.message):
+        if contact is not None and not automatic(self.message):
             if await self._trusted(contact, match, verdict):
-                await self._tell_sender(
+                await self.telling.tell_sender(
                     "too_large",
                     contact,
                     match,
@@ -332,7 +308,7 @@ class Processing:
         same trust gates as a focal point's answer have been passed before."""
         country = match.country or ""
         if not await self._holds(contact, Role.TROIKA, country):
-            return await self._refuse(_unregistered(contact), match, contact, answer=answer)
+            return await self.telling.refuse(_unregistered(contact), match, contact, answer=answer)
         self.row.consultation_id, self.row.version, self.row.country = (
             match.consultation_id,
             match.version,
@@ -341,8 +317,8 @@ class Processing:
         changes = reading.position in ("amend", "object") or bool(reading.amendments)
         if reading.needs_review or not (reading.position == "approve" or changes):
             reasons = ",".join(reading.review_reasons) or "no_position"
-            await self._flag(match, reasons)
-            await self._tell_held(contact, match, reasons)
+            await self.telling.flag(match, reasons)
+            await self.telling.tell_held(contact, match, reasons)
             return Outcome("review", reasons)
         comment = None if not changes else (reading.own_text.strip()[:4000] or None)
         try:
@@ -356,10 +332,10 @@ class Processing:
                     move=Move(actor=self.row.sender or "?", at=self.now),
                 )
         except drafting.AlreadyAnswered:
-            await self._flag(match, "troika_already_answered")
+            await self.telling.flag(match, "troika_already_answered")
             return Outcome("review", "troika_already_answered")
         except ProcedureError as exc:
-            await self._flag(match, "refused")
+            await self.telling.flag(match, "refused")
             return Outcome("review", f"refused: {exc}")
         await journal.queue_emails(
             self.session,
@@ -388,8 +364,8 @@ class Processing:
         )
         if reading.needs_review or (reading.position is None and not reading.extension_requested):
             reasons = ",".join(reading.review_reasons) or "no_position"
-            await self._flag(match, reasons)
-            await self._tell_held(contact, match, reasons)
+            await self.telling.flag(match, reasons)
+            await self.telling.tell_held(contact, match, reasons)
             return Outcome("review", reasons)
         answer = Answer(
             country=match.country or "",
@@ -415,8 +391,8 @@ class Processing:
             # message's own record stays intact without a savepoint.
             accepted = await answers.accept_answer(self.session, consultation, answer)
         except SupersededVersion as exc:
-            await self._flag(match, "superseded_version")
-            if contact is not None and not _automatic(self.message):
+            await self.telling.flag(match, "superseded_version")
+            if contact is not None and not automatic(self.message):
                 await notices.tell_late(
                     self.session,
                     self.row,
@@ -428,10 +404,10 @@ class Processing:
                 )
             return Outcome("superseded", "superseded_version")
         except IllegalTransition as exc:
-            await self._flag(match, f"not_open:{exc.state}")
+            await self.telling.flag(match, f"not_open:{exc.state}")
             return Outcome("late", f"not_open:{exc.state}")
         except ProcedureError as exc:
-            await self._flag(match, "refused")
+            await self.telling.flag(match, "refused")
             return Outcome("review", f"refused: {exc}")
         move = Move(actor=self.row.sender or "?", at=self.now)
         await answers.write_answer(self.session, accepted, move)
@@ -440,18 +416,6 @@ class Processing:
                 self.session, self.row, consultation_id=match.consultation_id, at=self.now
             )
         return Outcome("recorded")
-
-    async def _tell_held(self, contact: ContactRow | None, match: Match, reasons: str) -> None:
-        """The sender passed every trust gate to get here; a machine is never answered."""
-        if contact is not None and not _automatic(self.message):
-            await notices.tell_held(
-                self.session,
-                self.row,
-                contact,
-                consultation_id=match.consultation_id,
-                reason=reasons,
-                at=self.now,
-            )
 
     async def _courtesy(self, reading: Reading) -> bool:
         """A thank-you with nothing else in it; longer when it answers one of our receipts."""
@@ -466,58 +430,6 @@ class Processing:
             secrets=self.identity.secrets,
         )
         return is_courtesy(reading.own_text, answers_receipt=receipt)
-
-    async def _flag(self, match: Match, reason: str) -> None:
-        """Tell the PPT and the ST a reply needs a human: kept in the record, not in the tally.
-        The sender's words are quoted only when we can vouch for who wrote them (a trusted
-        sender, or an authenticated domain): else anyone holding a leaked token could make us
-        mail any text to the PPT and the ST from our own address."""
-        await notices.flag_to_staff(
-            self.session,
-            self.row,
-            consultation_id=match.consultation_id,
-            version=match.version,
-            country=match.country,
-            reason=reason,
-            at=self.now,
-            quote=self.vouched,
-        )
-
-    async def _refuse(
-        self, reason: str, match: Match | None, contact: ContactRow | None, *, answer: bool
-    ) -> Outcome:
-        """Held. The PPT hears of it by email when it proves which consultation it answers (a
-        hint alone only reaches the review queue: anyone can type one, and mail to the PPT per
-        forged message would be a relay of its own). The sender is told only when trusted
-        (never a bounce or an auto-reply: those never reach here)."""
-        outcome = self._held(reason, match)
-        if match is not None and match.proven:
-            await self._flag(match, reason)
-        # Never to a machine (RFC 3834 §2): a gateway's auto-reply would answer ours, forever.
-        if answer and contact is not None and not _automatic(self.message):
-            await self._tell_sender(reason, contact, match)
-        return outcome
-
-    async def _tell_sender(
-        self, reason: str, contact: ContactRow, match: Match | None, **details: object
-    ) -> None:
-        """At most one rejection per address per day, whatever the reason, to the roster
-        address the message came from; it never quotes the message (no relay for a forger)."""
-        address = self.row.sender or ""
-        day = self.now.date().isoformat()
-        await journal.queue_email_to_address(
-            self.session,
-            kind="rejection",
-            address=address,
-            language=contact.language,
-            at=self.now,
-            key=f"rejection:{address}:{day}",
-            payload={
-                "reason": reason,
-                "consultation": match.consultation_id if match and match.proven else None,
-                **details,
-            },
-        )
 
     async def _bounce(self, reading: Reading) -> Outcome:
         """Acted on only when it answers our own sending (VERP): see `mail.bounces`. The
@@ -562,17 +474,6 @@ class Processing:
 def _unregistered(contact: ContactRow | None) -> str:
     """Unknown (or retired) address, or a registered one that does not speak for that country."""
     return "unregistered_sender" if contact is None or not contact.active else "unverified_sender"
-
-
-def _automatic(message: EmailMessage) -> bool:
-    """Sent by a machine, judging by the header alone (RFC 3834, RFC 3464): never answered."""
-    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
-    return (
-        auto != "no"
-        or message.get_content_type() == "multipart/report"
-        or str(message.get("Return-Path", "")).strip() == "<>"
-        or parseaddr(str(message.get("From", "")))[1].lower().startswith("mailer-daemon@")
-    )
 
 
 def _megabytes(size: int) -> str:
