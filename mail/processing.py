@@ -19,7 +19,8 @@ only to a registered address whose message passed authentication (or, without au
 carried a proof naming that address's country), at most once a day, and never quotes the
 message. Out-of-office notes reach the board on the same condition.
 
-Who is told, and how a held message is tied to its consultation: ``mail.telling``.
+Who is told, and how a held message is tied to its consultation: ``mail.telling``; how a
+trusted answer is written through the procedure: ``mail.recording``.
 """
 
 import asyncio
@@ -28,13 +29,10 @@ from email.message import EmailMessage
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consultation import answers, drafting, journal
-from consultation.answers import Answer, ProposedChange
-from consultation.errors import IllegalTransition, NotFound, ProcedureError, SupersededVersion
-from consultation.moves import Move
+from consultation import journal
 from consultation.texts import Text
 from consultation.timesource import TimeSource
-from consultation.vocabulary import AmendmentAction, Language, PositionValue, Role, State
+from consultation.vocabulary import Language, Role, State
 from mail import bounces, notices
 from mail.authentication import AuthenticationConfig, Verdict, verify
 from mail.compose import Identity
@@ -43,11 +41,12 @@ from mail.matching import Match, Matching, match_message
 from mail.parsing import parse_header, parse_whole
 from mail.reading import Reading, read_reply
 from mail.reading.courtesy import is_courtesy
-from mail.reading.record import linked, note_facts, reading_record
+from mail.reading.record import linked, reading_record
+from mail.recording import Recording
 from mail.sender import Sender, header_values, read_sender
 from mail.telling import Outcome, Telling, automatic
 from store import queries
-from store.tables import ConsultationRow, ContactRow, InboundMessageRow, InboundPageImageRow
+from store.tables import ContactRow, InboundMessageRow, InboundPageImageRow
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +135,13 @@ class Processing:
         consultation = await queries.consultation(
             self.session, match.consultation_id, for_update=True
         )
+        recording = Recording(self.telling)
         if consultation is not None and consultation.state == State.TROIKA_REVIEW.value:
-            return await self._troika(match, contact, reading, answer=answer)
+            if not await self._holds(contact, Role.TROIKA, match.country):
+                return await self.telling.refuse(
+                    _unregistered(contact), match, contact, answer=answer
+                )
+            return await recording.troika(match, contact, reading)
         if not await self._speaks_for(contact, match.country):
             if contact is None or not contact.active:  # a colleague: see `mail.notices`
                 await notices.tell_about_colleague(
@@ -152,7 +156,7 @@ class Processing:
                     at=self.now,
                 )
             return await self.telling.refuse(_unregistered(contact), match, contact, answer=answer)
-        return await self._record(match, contact, reading, consultation)
+        return await recording.record(match, contact, reading, consultation)
 
     async def paragraphs(self) -> list[str]:
         """The text of the version this message answers, as the reader needs it."""
@@ -300,122 +304,6 @@ class Processing:
             return False
         roles = await self.lookups.roles(self.session, contact.id)
         return any(r.role == role.value and r.party == country for r in roles)
-
-    async def _troika(
-        self, match: Match, contact: ContactRow | None, reading: Reading, *, answer: bool
-    ) -> Outcome:
-        """A Troika seat answering the preliminary review by email (those without Slack); the
-        same trust gates as a focal point's answer have been passed before."""
-        country = match.country or ""
-        if not await self._holds(contact, Role.TROIKA, country):
-            return await self.telling.refuse(_unregistered(contact), match, contact, answer=answer)
-        self.row.consultation_id, self.row.version, self.row.country = (
-            match.consultation_id,
-            match.version,
-            country,
-        )
-        changes = reading.position in ("amend", "object") or bool(reading.amendments)
-        if reading.needs_review or not (reading.position == "approve" or changes):
-            reasons = ",".join(reading.review_reasons) or "no_position"
-            await self.telling.flag(match, reasons)
-            await self.telling.tell_held(contact, match, reasons)
-            return Outcome("review", reasons)
-        comment = None if not changes else (reading.own_text.strip()[:4000] or None)
-        try:
-            async with self.session.begin_nested():
-                await drafting.answer_troika(
-                    self.session,
-                    match.consultation_id,
-                    country=country,
-                    approve=not changes,
-                    comment=comment,
-                    move=Move(actor=self.row.sender or "?", at=self.now),
-                )
-        except drafting.AlreadyAnswered:
-            await self.telling.flag(match, "troika_already_answered")
-            return Outcome("review", "troika_already_answered")
-        except ProcedureError as exc:
-            await self.telling.flag(match, "refused")
-            return Outcome("review", f"refused: {exc}")
-        await journal.queue_emails(
-            self.session,
-            kind="troika_recorded",
-            contacts=await queries.contacts_with_role(
-                self.session, Role.TROIKA.value, party=country
-            ),
-            consultation_id=match.consultation_id,
-            at=self.now,
-            key=f"inbound-{self.row.id}",
-            payload={"country": country, "approve": not changes, "comment": comment or ""},
-        )
-        return Outcome("recorded")
-
-    async def _record(
-        self,
-        match: Match,
-        contact: ContactRow | None,
-        reading: Reading,
-        consultation: ConsultationRow | None,
-    ) -> Outcome:
-        self.row.consultation_id, self.row.version, self.row.country = (
-            match.consultation_id,
-            match.version,
-            match.country,
-        )
-        if reading.needs_review or (reading.position is None and not reading.extension_requested):
-            reasons = ",".join(reading.review_reasons) or "no_position"
-            await self.telling.flag(match, reasons)
-            await self.telling.tell_held(contact, match, reasons)
-            return Outcome("review", reasons)
-        answer = Answer(
-            country=match.country or "",
-            version=match.version,
-            position=PositionValue(reading.position) if reading.position else None,
-            amendments=tuple(
-                ProposedChange(AmendmentAction(a.action), a.paragraph, a.proposed)
-                for a in reading.amendments
-            ),
-            extension_requested=reading.extension_requested,
-            contact_id=contact.id if contact else None,
-            inbound_id=self.row.id,
-            note_verbale=note_facts(reading),
-        )
-        try:
-            if consultation is None:
-                raise NotFound(
-                    f"there is no consultation {match.consultation_id}",
-                    phrase="no_consultation",
-                    id=match.consultation_id,
-                )
-            # Every refusal comes before anything is written (`answers.accept_answer`): the
-            # message's own record stays intact without a savepoint.
-            accepted = await answers.accept_answer(self.session, consultation, answer)
-        except SupersededVersion as exc:
-            await self.telling.flag(match, "superseded_version")
-            if contact is not None and not automatic(self.message):
-                await notices.tell_late(
-                    self.session,
-                    self.row,
-                    contact,
-                    consultation_id=match.consultation_id,
-                    answered=exc.given,
-                    current=exc.current,
-                    at=self.now,
-                )
-            return Outcome("superseded", "superseded_version")
-        except IllegalTransition as exc:
-            await self.telling.flag(match, f"not_open:{exc.state}")
-            return Outcome("late", f"not_open:{exc.state}")
-        except ProcedureError as exc:
-            await self.telling.flag(match, "refused")
-            return Outcome("review", f"refused: {exc}")
-        move = Move(actor=self.row.sender or "?", at=self.now)
-        await answers.write_answer(self.session, accepted, move)
-        if answer.position is PositionValue.OBJECT:
-            await notices.tell_objection(
-                self.session, self.row, consultation_id=match.consultation_id, at=self.now
-            )
-        return Outcome("recorded")
 
     async def _courtesy(self, reading: Reading) -> bool:
         """A thank-you with nothing else in it; longer when it answers one of our receipts."""
