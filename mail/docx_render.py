@@ -156,11 +156,11 @@ class _Template:
         """The package zipped once with its members dated ``dated`` (UTC; DOS times have no
         zone) rather than the wall clock at render, so the same version gives the same bytes.
         """
-        core = CoreProperties(copy.deepcopy(self._core.element))
-        _fix_core_properties(core, title=title, language=self.language, dated=dated)
+        core = copy.deepcopy(self._core.element)
+        _fix_core_properties(CoreProperties(core), title=title, language=self.language, dated=dated)
         own = {
             self._body_name: serialize_part_xml(document.element),
-            self._core.partname.membername: serialize_part_xml(core._element),
+            self._core.partname.membername: serialize_part_xml(core),
         }
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:

@@ -66,9 +66,9 @@ def shared(name: str, value: str) -> str:
 
 def boundary() -> str:
     """A multipart boundary for a message the service writes: 128 random bits after "=_"
-    (which quoted-printable and base64 never write). email's generator otherwise picks one
-    and searches every part's text for it, a tenth of flattening a message; text that does
-    not exist yet cannot hold these bits."""
+    (which quoted-printable and base64 never write). email's generator otherwise draws one
+    and searches every part's text for it, a tenth of flattening a message; these bits are
+    drawn after the text is written, which holds them only by a 2**-128 chance."""
     return f"=_{secrets.token_hex(16)}"
 
 
